@@ -1,0 +1,120 @@
+"""一事一议 deliberation platform: the application factory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, g, request
+from flask_login import current_user
+
+from . import config
+from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    instance = os.environ.get("INSTANCE_PATH") or str(ROOT / "instance")
+    if test_config and test_config.get("INSTANCE_PATH"):
+        instance = test_config["INSTANCE_PATH"]
+    app = Flask(
+        __name__,
+        instance_path=instance,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    config.load(app, test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _init_request_cycle(app)
+
+    from . import cli
+
+    cli.init_app(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401  (every table registered before Alembic looks)
+    from .database import configure_engine
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
+                     compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    compress.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale,
+                   default_translation_directories=str(ROOT / "deliberation" / "translations"))
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "请先登录。"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    from .accounts.services import load_user
+
+    login_manager.user_loader(load_user)
+
+    from .core import errors, headers, static, templating
+
+    headers.init_app(app)
+    errors.init_app(app)
+    static.init_app(app)
+    templating.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .accounts.views import bp as accounts_bp
+    from .directory.views import bp as admin_bp
+    from .matters.screening import bp as screening_bp
+    from .matters.views import bp as matters_bp
+    from .notifications.views import bp as notifications_bp
+    from .public.views import bp as public_bp
+
+    for bp in (public_bp, accounts_bp, admin_bp, matters_bp, screening_bp, notifications_bp):
+        app.register_blueprint(bp)
+
+
+def _select_locale() -> str:
+    chosen = request.cookies.get("lang") if request else None
+    return chosen if chosen in ("zh_CN", "en") else "zh_CN"
+
+
+def _init_request_cycle(app: Flask) -> None:
+    """Services flush; the request commits once when it succeeds and rolls back otherwise."""
+
+    @app.after_request
+    def _commit(response):
+        if response.status_code < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response
+
+    @app.teardown_request
+    def _rollback(exc):
+        if exc is not None:
+            db.session.rollback()
+
+    @app.context_processor
+    def _globals():
+        from .notifications.services import unread_count
+
+        unread = 0
+        if current_user.is_authenticated:
+            if "unread" not in g:
+                g.unread = unread_count(current_user.id)
+            unread = g.unread
+        return {
+            "large_text": request.cookies.get("text") == "large",
+            "current_locale": _select_locale(),
+            "unread_count": unread,
+            "htmx_file": app.config["HTMX_FILE"],
+        }

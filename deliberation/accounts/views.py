@@ -1,0 +1,208 @@
+"""Register, log in and out, change password; staff create residents' accounts and reset passwords.
+
+URL table:
+    /register                          accounts.register
+    /login                             accounts.login
+    /logout                  POST      accounts.logout
+    /account/password                  accounts.change_password
+    /staff/residents                   accounts.residents        (staff)
+    /staff/residents/new               accounts.create_resident  (staff)
+    /staff/residents/<id>/reset        accounts.reset_password   (staff; GET confirms)
+    /prefs/text              POST      accounts.toggle_text
+    /prefs/lang              POST      accounts.set_lang
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import or_, select
+
+from ..core.pagination import paginate
+from ..directory.models import Community
+from ..extensions import db, limiter
+from . import services
+from .forms import (
+    ChangePasswordForm,
+    ConfirmForm,
+    LoginForm,
+    RegisterForm,
+    StaffCreateResidentForm,
+    normalise_phone,
+)
+from .models import Role, User
+from .permissions import staff_required
+
+bp = Blueprint("accounts", __name__)
+
+
+def _community_choices() -> list[tuple[int, str]]:
+    rows = db.session.scalars(select(Community).order_by(Community.id)).all()
+    return [(0, _("请选择"))] + [(c.id, c.name) for c in rows]
+
+
+def _safe_next(target: str | None) -> str:
+    if target and not urlsplit(target).netloc and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("public.home")
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("public.home"))
+    form = RegisterForm()
+    form.community_id.choices = _community_choices()
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(
+                phone=form.phone.data, display_name=form.display_name.data,
+                password=form.password.data, community_id=form.community_id.data,
+                household=form.household.data)
+        except services.DuplicatePhone:
+            form.phone.errors.append(_("这个手机号已经注册过了，请直接登录；忘记密码请联系社工站。"))
+        else:
+            session.clear()
+            login_user(user)
+            flash(_("注册成功，欢迎您，%(name)s！", name=user.display_name), "success")
+            return redirect(url_for("public.home"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("accounts/register.html", form=form), status
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(_safe_next(request.args.get("next")))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(normalise_phone(form.phone.data), form.password.data)
+        if user:
+            next_url = _safe_next(request.args.get("next"))
+            session.clear()  # a fresh session at login: nothing from before carries over
+            login_user(user)
+            return redirect(next_url)
+        form.password.errors.append(_("手机号或密码不正确。"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.post("/logout")
+def logout():
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        logout_user()
+        session.clear()
+    return redirect(url_for("public.home"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current.data):
+            form.current.errors.append(_("当前密码不正确。"))
+        else:
+            services.change_password(current_user, form.password.data)
+            session.clear()
+            login_user(current_user)
+            flash(_("密码已修改。其他设备上的登录已退出。"), "success")
+            return redirect(url_for("public.home"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("accounts/change_password.html", form=form), status
+
+
+@bp.get("/staff/residents")
+@staff_required
+def residents():
+    q = (request.args.get("q") or "").strip()[:40]
+    query = select(User).order_by(User.id.desc())
+    if q:
+        like = f"%{q}%"
+        query = query.where(or_(User.display_name.like(like), User.phone.like(like),
+                                User.household.like(like)))
+    page = paginate(query, request.args.get("page"), per_page=current_app.config["PAGE_SIZE"])
+    return render_template("accounts/residents.html", page=page, q=q)
+
+
+@bp.route("/staff/residents/new", methods=["GET", "POST"])
+@staff_required
+def create_resident():
+    form = StaffCreateResidentForm()
+    form.community_id.choices = _community_choices()
+    if form.validate_on_submit():
+        password = services.temporary_password()
+        try:
+            user = services.create_user(
+                phone=form.phone.data, display_name=form.display_name.data, password=password,
+                community_id=form.community_id.data, household=form.household.data,
+                created_by=current_user)
+        except services.DuplicatePhone:
+            form.phone.errors.append(_("这个手机号已经有账号了，可在居民列表中为其重置密码。"))
+        else:
+            return render_template("accounts/temporary_password.html", user=user,
+                                   password=password, created=True)
+    status = 422 if request.method == "POST" else 200
+    return render_template("accounts/create_resident.html", form=form), status
+
+
+@bp.route("/staff/residents/<int:user_id>/reset", methods=["GET", "POST"])
+@staff_required
+def reset_password(user_id: int):
+    """GET asks for confirmation (works without JavaScript); POST resets."""
+    user = db.session.get(User, user_id) or abort(404)
+    if user.role != Role.RESIDENT.value and not current_user.is_admin:
+        abort(403)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        if request.method == "POST":
+            abort(400)
+        return render_template("accounts/confirm_reset.html", user=user, form=form)
+    password = services.reset_password(user, by=current_user)
+    return render_template("accounts/temporary_password.html", user=user, password=password,
+                           created=False)
+
+
+def _back() -> str:
+    return _safe_next(request.form.get("next") or request.referrer and urlsplit(request.referrer).path)
+
+
+@bp.post("/prefs/text")
+def toggle_text():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    response = redirect(_back())
+    large = request.cookies.get("text") != "large"
+    response.set_cookie("text", "large" if large else "normal", max_age=365 * 86400,
+                        samesite="Lax", httponly=True)
+    return response
+
+
+@bp.post("/prefs/lang")
+def set_lang():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    lang = request.form.get("lang")
+    response = redirect(_back())
+    if lang in ("zh_CN", "en"):
+        response.set_cookie("lang", lang, max_age=365 * 86400, samesite="Lax", httponly=True)
+    return response

@@ -1,0 +1,88 @@
+"""Configuration: defaults here, then `instance/config.py`, then environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """Raised at start-up when the configuration is unsafe or incomplete."""
+
+
+DEFAULTS: dict[str, object] = {
+    "APP_ENV": "production",
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "BABEL_DEFAULT_LOCALE": "zh_CN",
+    "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+    "LANGUAGES": ["zh_CN", "en"],
+    "WTF_CSRF_TIME_LIMIT": None,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
+    "COMPRESS_MIMETYPES": [
+        "text/html", "text/css", "application/javascript", "text/javascript",
+        "application/json", "image/svg+xml", "text/csv", "application/atom+xml",
+    ],
+    "COMPRESS_MIN_SIZE": 500,
+    "HTMX_FILE": "vendor/htmx-4.0.1.min.js",
+    "PAGE_SIZE": 20,
+}
+
+# Environment variables read as they are (strings) and the ones parsed as integers.
+ENV_KEYS = ("SECRET_KEY", "DATABASE_URL", "RATELIMIT_STORAGE_URI", "APP_ENV", "LOGIN_RATE_LIMIT")
+
+
+def load(app, test_config: dict | None) -> None:
+    """Fill `app.config` from defaults, the instance file, the environment, then `test_config`."""
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    for key in ENV_KEYS:
+        if os.environ.get(key):
+            app.config[key] = os.environ[key]
+    if test_config:
+        app.config.from_mapping(test_config)
+
+    url = app.config.get("SQLALCHEMY_DATABASE_URI") or app.config.get("DATABASE_URL")
+    if not url:
+        url = "sqlite:///" + str(Path(app.instance_path) / "deliberation.sqlite3")
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(url)
+
+    production = app.config["APP_ENV"] == "production" and not app.config.get("TESTING")
+    if not app.config.get("SECRET_KEY"):
+        if production:
+            raise ConfigError(
+                "SECRET_KEY is not set. Set the SECRET_KEY environment variable "
+                "(for example: python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+        app.config["SECRET_KEY"] = _development_secret(Path(app.instance_path))
+    # Secure cookies outside development; SESSION_COOKIE_SECURE=0 allows a plain-HTTP trial.
+    secure = production and os.environ.get("SESSION_COOKIE_SECURE", "1") != "0"
+    app.config["SESSION_COOKIE_SECURE"] = secure
+    app.config["REMEMBER_COOKIE_SECURE"] = secure
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the common `postgres://` and `postgresql://` spellings and use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _development_secret(instance: Path) -> str:
+    """A per-checkout random key for development, kept in the instance folder."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "dev-secret-key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

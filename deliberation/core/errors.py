@@ -1,0 +1,43 @@
+"""Friendly error pages in Chinese."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+
+from .htmx import is_htmx
+
+
+def init_app(app: Flask) -> None:
+    def page(code: int, title: str, message: str):
+        template = "errors/_error.html" if is_htmx() else "errors/error.html"
+        return render_template(template, code=code, title=title, message=message), code
+
+    @app.errorhandler(400)
+    def bad_request(_e):
+        return page(400, _("请求有误"), _("提交的内容不完整或格式不对，请返回重试。"))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_e):
+        return page(400, _("页面已过期"), _("页面已过期或来源不明，请刷新页面后重新提交。"))
+
+    @app.errorhandler(403)
+    def forbidden(_e):
+        return page(403, _("没有权限"), _("您没有权限查看或操作这个页面。如有疑问，请联系社工站。"))
+
+    @app.errorhandler(404)
+    def not_found(_e):
+        return page(404, _("找不到页面"), _("您要找的页面不存在或已被移除。"))
+
+    @app.errorhandler(413)
+    def too_large(_e):
+        return page(413, _("文件太大"), _("上传的文件太大，请缩小后重试。"))
+
+    @app.errorhandler(429)
+    def too_many(_e):
+        return page(429, _("操作太频繁"), _("尝试次数过多，请稍等几分钟再试。"))
+
+    @app.errorhandler(500)
+    def server_error(_e):
+        return page(500, _("服务器出错了"), _("系统暂时出了问题，我们会尽快修复。请稍后再试。"))

@@ -1,0 +1,164 @@
+"""The street's structure: communities, bodies and their members, organisations, categories."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.enums import LabeledEnum
+from ..core.time import utcnow
+from ..extensions import db
+
+if TYPE_CHECKING:
+    from ..accounts.models import User
+
+
+class Street(db.Model):
+    """The administrative area one installation serves, with its configurable windows."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    first_answer_days: Mapped[int] = mapped_column(default=10)
+    notice_days: Mapped[int] = mapped_column(default=5)
+    evaluation_days: Mapped[int] = mapped_column(default=7)
+    no_report_days: Mapped[int] = mapped_column(default=14)
+
+    __table_args__ = (
+        CheckConstraint(
+            "first_answer_days > 0 AND notice_days > 0 AND evaluation_days > 0 "
+            "AND no_report_days > 0",
+            name="windows_positive",
+        ),
+    )
+
+
+class CommunityKind(LabeledEnum):
+    COMMUNITY = ("community", "社区")
+    VILLAGE = ("village", "村")
+
+
+class Community(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    street_id: Mapped[int] = mapped_column(ForeignKey("street.id"), index=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    kind: Mapped[str] = mapped_column(String(20), default=CommunityKind.COMMUNITY.value)
+
+    street: Mapped[Street] = relationship()
+
+    __table_args__ = (CheckConstraint(CommunityKind.check_sql("kind"), name="kind"),)
+
+    @property
+    def kind_label(self) -> str:
+        return CommunityKind(self.kind).label
+
+
+class Category(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+    position: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class BodyKind(LabeledEnum):
+    COMMITTEE = ("committee", "居民自治委员会")
+    FEDERATION = ("federation", "社会组织联合会")
+    BUSINESS = ("business", "商业联合会")
+    STATION = ("station", "社会工作服务站")
+    COUNCIL = ("council", "议事会")
+
+
+class Body(db.Model):
+    """A deliberating body (议事主体). A committee belongs to one community; others may not."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id"), index=True)
+    rule_preset: Mapped[str] = mapped_column(String(30), default="council_majority")
+
+    community: Mapped[Community | None] = relationship()
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="body", cascade="all, delete-orphan", order_by="Membership.id"
+    )
+
+    __table_args__ = (
+        CheckConstraint(BodyKind.check_sql("kind"), name="kind"),
+        CheckConstraint("kind != 'committee' OR community_id IS NOT NULL", name="committee_has_community"),
+    )
+
+    @property
+    def kind_label(self) -> str:
+        return BodyKind(self.kind).label
+
+
+class BodyRole(LabeledEnum):
+    CHAIR = ("chair", "主任 / 召集人")
+    RECORDER = ("recorder", "秘书 / 记录员")
+    MEMBER = ("member", "成员")
+
+
+class Membership(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("body.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(20), default=BodyRole.MEMBER.value)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    body: Mapped[Body] = relationship(back_populates="memberships")
+    user: Mapped[User] = relationship(back_populates="memberships")
+
+    __table_args__ = (
+        UniqueConstraint("body_id", "user_id"),
+        CheckConstraint(BodyRole.check_sql("role"), name="role"),
+    )
+
+    @property
+    def role_label(self) -> str:
+        return BodyRole(self.role).label
+
+
+class OrganisationKind(LabeledEnum):
+    SOCIAL = ("social", "社会组织")
+    BUSINESS = ("business", "商户")
+    VOLUNTEER = ("volunteer", "志愿队")
+
+
+class Organisation(db.Model):
+    """Who can carry work out or pledge resources: social organisations, shops, volunteer teams."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id"), index=True)
+    contact_name: Mapped[str] = mapped_column(String(40), default="")
+    contact_phone: Mapped[str] = mapped_column(String(20), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+
+    community: Mapped[Community | None] = relationship()
+    members: Mapped[list[OrganisationMember]] = relationship(
+        back_populates="organisation", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (CheckConstraint(OrganisationKind.check_sql("kind"), name="kind"),)
+
+    @property
+    def kind_label(self) -> str:
+        return OrganisationKind(self.kind).label
+
+
+class OrganisationMember(db.Model):
+    """A user who acts for an organisation (reports progress, pledges for a shop)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="members")
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (UniqueConstraint("organisation_id", "user_id"),)

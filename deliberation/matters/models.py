@@ -1,0 +1,155 @@
+"""Matters (议题), their co-signs, followers and photos.
+
+A matter's `state` is assigned only in `matters/workflow.py`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.enums import LabeledEnum
+from ..core.time import utcnow
+from ..directory.models import Category, Community
+from ..extensions import db
+from .states import MatterState
+
+if TYPE_CHECKING:
+    from ..accounts.models import User
+
+
+class Channel(LabeledEnum):
+    ONLINE = ("online", "居民自行提交")
+    VISIT = ("visit", "上门走访")
+    PHONE = ("phone", "电话")
+    OFFLINE_MEETING = ("offline_meeting", "线下议事会")
+    SUGGESTION_BOX = ("suggestion_box", "意见箱")
+
+
+class Matter(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"))
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"))
+    title: Mapped[str] = mapped_column(String(80))
+    description: Mapped[str] = mapped_column(Text)
+    place: Mapped[str] = mapped_column(String(120), default="")
+    # The motion's scope as the committee wrote it on accepting (optional).
+    scope: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(20), default=MatterState.SUBMITTED.value)
+    # The latest public reason for the state (rejection reason, referral note, what is missing).
+    state_reason: Mapped[str] = mapped_column(Text, default="")
+    proposer_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    filed_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    channel: Mapped[str] = mapped_column(String(20), default=Channel.ONLINE.value)
+    hide_name: Mapped[bool] = mapped_column(default=False)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("matter.id"))
+    cosign_count: Mapped[int] = mapped_column(default=0)
+    # A token from the filing form: a double tap or a resent form finds the first matter.
+    submit_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    state_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    first_answer_at: Mapped[datetime | None] = mapped_column()
+    decided_at: Mapped[datetime | None] = mapped_column()
+    closed_at: Mapped[datetime | None] = mapped_column()
+    # When the current window (notice or evaluation) ends; NULL when no window is running.
+    window_ends_at: Mapped[datetime | None] = mapped_column()
+
+    community: Mapped[Community] = relationship()
+    category: Mapped[Category] = relationship()
+    proposer: Mapped[User | None] = relationship(foreign_keys=[proposer_id])
+    filed_by: Mapped[User] = relationship(foreign_keys=[filed_by_id])
+    merged_into: Mapped[Matter | None] = relationship(remote_side=[id])
+    photos: Mapped[list[MatterPhoto]] = relationship(
+        back_populates="matter", order_by="MatterPhoto.position", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        CheckConstraint(MatterState.check_sql("state"), name="state"),
+        CheckConstraint(Channel.check_sql("channel"), name="channel"),
+        CheckConstraint("state != 'merged' OR merged_into_id IS NOT NULL", name="merged_has_target"),
+        CheckConstraint("merged_into_id IS NULL OR merged_into_id != id", name="not_merged_into_self"),
+        CheckConstraint("cosign_count >= 0", name="cosign_count_positive"),
+        CheckConstraint("length(title) >= 1", name="title_not_empty"),
+        Index("ix_matter_state_created", "state", "created_at"),
+        Index("ix_matter_community_state", "community_id", "state", "created_at"),
+        Index("ix_matter_created", "created_at", "id"),
+        Index("ix_matter_cosigns", "cosign_count", "id"),
+    )
+
+    @property
+    def status(self) -> MatterState:
+        return MatterState(self.state)
+
+    @property
+    def is_public(self) -> bool:
+        """Withdrawn matters leave the public lists; everything else is public."""
+        return self.state != MatterState.WITHDRAWN.value
+
+    def public_proposer_name(self) -> str:
+        from flask_babel import gettext
+
+        if self.hide_name or self.proposer is None:
+            return gettext("匿名居民") if self.hide_name else gettext("居民（代录）")
+        return self.proposer.display_name
+
+    # --- permission questions; the answers come from the workflow's transition table --------
+    def can(self, transition: str, user: User | None) -> bool:
+        from . import workflow
+
+        return workflow.allowed(self, transition, user)
+
+    def can_screen(self, user: User | None) -> bool:
+        return user is not None and user.is_authenticated and (
+            user.sits_on_committee_of(self.community_id) or user.is_staff
+        ) and self.status == MatterState.SUBMITTED
+
+    def can_see_proposer(self, user: User | None) -> bool:
+        """The committee of the matter's community and station staff see who filed it."""
+        if self.proposer is None:
+            return False
+        if not self.hide_name:
+            return True
+        return bool(user and user.is_authenticated and (
+            user.id == self.proposer_id
+            or user.is_staff
+            or user.sits_on_committee_of(self.community_id)
+        ))
+
+
+class Cosign(db.Model):
+    """A resident's support (附议) for a matter; once per resident per matter."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    matter_id: Mapped[int] = mapped_column(ForeignKey("matter.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("matter_id", "user_id"),)
+
+
+class Follow(db.Model):
+    """Someone who hears about every public step of a matter."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    matter_id: Mapped[int] = mapped_column(ForeignKey("matter.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("matter_id", "user_id"),)
+
+
+class MatterPhoto(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    matter_id: Mapped[int] = mapped_column(ForeignKey("matter.id", ondelete="CASCADE"), index=True)
+    # Generated name (random hex) of the re-encoded file under instance/uploads; never user input.
+    file_key: Mapped[str] = mapped_column(String(64), unique=True)
+    width: Mapped[int] = mapped_column()
+    height: Mapped[int] = mapped_column()
+    position: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    matter: Mapped[Matter] = relationship(back_populates="photos")

@@ -1,0 +1,120 @@
+"""The residents' committee screens matters (初审).
+
+URL table:
+    /screening/                        screening.queue    oldest first, overdue marked
+    /screening/<id>          GET/POST  screening.screen   the decision form
+    /screening/<id>/note     POST      screening.note     an internal note
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..core import audit
+from ..core.pagination import paginate
+from ..core.time import utcnow
+from ..directory.models import Street
+from ..extensions import db
+from . import workflow
+from .forms import ScreeningForm
+from .models import Matter
+from .states import MatterState
+from .views import get_matter
+
+bp = Blueprint("screening", __name__, url_prefix="/screening")
+
+
+def screenable_communities(user) -> list[int] | None:
+    """Community ids whose matters `user` screens; None means all (staff see every queue)."""
+    if user.is_staff:
+        return None
+    return sorted({m.body.community_id for m in user.memberships
+                   if m.body.kind == "committee" and m.body.community_id})
+
+
+@bp.get("/")
+@login_required
+def queue():
+    communities = screenable_communities(current_user)
+    if communities == []:
+        abort(403)
+    query = (select(Matter).where(Matter.state == MatterState.SUBMITTED.value)
+             .order_by(Matter.created_at, Matter.id))
+    if communities is not None:
+        query = query.where(Matter.community_id.in_(communities))
+    page = paginate(query, request.args.get("page"), per_page=30)
+    street = db.session.scalar(select(Street).order_by(Street.id))
+    target_days = street.first_answer_days if street else 10
+    overdue_before = utcnow() - timedelta(days=target_days)
+    return render_template("matters/screening_queue.html", page=page, target_days=target_days,
+                           overdue_before=overdue_before)
+
+
+def _apply_decision(matter: Matter, form: ScreeningForm) -> None:
+    d = form.decision.data
+    reason = form.reason.data or ""
+    if d == "accept":
+        workflow.accept(matter, current_user, title=form.title.data or "",
+                        scope=form.scope.data or "", reason=reason)
+    elif d == "return":
+        workflow.return_for_detail(matter, current_user, reason=reason)
+    elif d == "refer":
+        workflow.refer(matter, current_user, department=form.department.data or "", reason=reason)
+    elif d == "reject":
+        workflow.reject(matter, current_user, reason=reason)
+    elif d == "merge":
+        target = None
+        raw = (form.target_id.data or "").strip().lstrip("#")
+        if raw.isdigit():
+            target = db.session.get(Matter, int(raw))
+        if target is None:
+            raise workflow.Refused(_("请填写要合并到的议题编号（议题页标题旁的 # 号数字）。"))
+        workflow.merge(matter, current_user, target=target, reason=reason)
+    if (form.note.data or "").strip():
+        audit.record(actor_id=current_user.id, subject_type="matter", subject_id=matter.id,
+                     action="note", reason=form.note.data.strip(), public=False)
+
+
+@bp.route("/<int:matter_id>", methods=["GET", "POST"])
+@login_required
+def screen(matter_id: int):
+    matter = get_matter(matter_id)
+    if not current_user.sits_on_committee_of(matter.community_id):
+        abort(403)
+    form = ScreeningForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            _apply_decision(matter, form)
+        except workflow.NotAllowed:
+            abort(403)
+        except workflow.Refused as exc:
+            error = str(exc)
+        else:
+            flash(_("初审决定已保存，提议人会收到通知。"), "success")
+            return redirect(url_for("matters.detail", matter_id=matter.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("matters/screen.html", matter=matter, form=form, error=error), status
+
+
+@bp.post("/<int:matter_id>/note")
+@login_required
+def note(matter_id: int):
+    matter = get_matter(matter_id)
+    if not (current_user.is_staff or current_user.sits_on_committee_of(matter.community_id)):
+        abort(403)
+    text = (request.form.get("note") or "").strip()[:1000]
+    from ..accounts.forms import ConfirmForm
+
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if text:
+        audit.record(actor_id=current_user.id, subject_type="matter", subject_id=matter.id,
+                     action="note", reason=text, public=False)
+        flash(_("内部备注已记录。"), "success")
+    return redirect(url_for("matters.detail", matter_id=matter.id))

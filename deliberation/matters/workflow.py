@@ -1,0 +1,397 @@
+"""The only place a matter's state changes.
+
+`TRANSITIONS` is the table: from which states, to which state, which actors may, which fields
+are required. One function per transition checks all of that, changes the state with a
+compare-and-set UPDATE (so two people acting at once cannot both succeed), writes exactly one
+audit entry and queues notifications, all inside the caller's transaction. Views, meetings and
+tracking call these functions; nothing else assigns `Matter.state`.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from flask_babel import gettext, lazy_gettext
+from sqlalchemy import select, update
+
+from ..core import audit
+from ..core.time import utcnow
+from ..directory.models import BodyRole, Street
+from ..extensions import db
+from ..notifications import services as notifications
+from .models import Cosign, Follow, Matter
+from .states import TERMINAL, MatterState
+
+if TYPE_CHECKING:
+    from ..accounts.models import User
+
+S = MatterState
+
+
+class WorkflowError(Exception):
+    """A refused transition; `str(error)` is a message for the user, in their language."""
+
+
+class NotAllowed(WorkflowError):
+    """The actor may not do this to this matter (views answer 403)."""
+
+
+class Refused(WorkflowError):
+    """The matter's state or the input does not allow it (views show the message, 409/422)."""
+
+
+class Actor(enum.Enum):
+    PROPOSER = "proposer"      # who filed it (or the resident it was filed for)
+    COMMITTEE = "committee"    # a member of the residents' committee of the matter's community
+    ORGANISER = "organiser"    # puts matters on agendas: station staff, a body's chair or recorder
+    CHAIR = "chair"            # records a vote's outcome: station staff, a body's chair or recorder
+    STAFF = "staff"            # social-work station staff (and platform admins)
+    IMPLEMENTER = "implementer"  # carries the matter out: station staff (issue 6 adds the org)
+    SYSTEM = "system"          # the clock: windows that end by themselves
+
+
+def _is_proposer(m: Matter, u: User) -> bool:
+    return m.proposer_id == u.id or (m.proposer_id is None and m.filed_by_id == u.id)
+
+
+def _leads_a_body(u: User) -> bool:
+    return u.is_staff or any(
+        mb.role in (BodyRole.CHAIR.value, BodyRole.RECORDER.value) for mb in u.memberships
+    )
+
+
+ACTOR_TESTS: dict[Actor, Callable[[Matter, User], bool]] = {
+    Actor.PROPOSER: _is_proposer,
+    Actor.COMMITTEE: lambda m, u: u.sits_on_committee_of(m.community_id),
+    Actor.ORGANISER: lambda m, u: _leads_a_body(u),
+    Actor.CHAIR: lambda m, u: _leads_a_body(u),
+    Actor.STAFF: lambda m, u: u.is_staff,
+    Actor.IMPLEMENTER: lambda m, u: u.is_staff,
+}
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    sources: frozenset[MatterState]
+    target: MatterState
+    actors: frozenset[Actor]
+    label: str
+    required: tuple[str, ...] = ()
+    guard: Callable[[Matter], str | None] | None = field(default=None, compare=False)
+
+
+def _window_ended(m: Matter) -> str | None:
+    if m.window_ends_at and m.window_ends_at > utcnow():
+        return gettext("公示或评议期尚未结束（%(end)s 结束），请到期后再操作。",
+                       end=m.window_ends_at.strftime("%Y-%m-%d %H:%M"))
+    return None
+
+
+def _t(name: str, sources: set[MatterState], target: MatterState, actors: set[Actor],
+       label: str, required: tuple[str, ...] = (), guard=None) -> Transition:
+    return Transition(name, frozenset(sources), target, frozenset(actors), label, required, guard)
+
+
+TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
+    _t("resubmit", {S.RETURNED}, S.SUBMITTED, {Actor.PROPOSER}, "补充后重新提交"),
+    _t("withdraw", {S.SUBMITTED, S.RETURNED, S.ACCEPTED, S.DEFERRED}, S.WITHDRAWN,
+       {Actor.PROPOSER, Actor.STAFF}, "撤回"),
+    _t("accept", {S.SUBMITTED}, S.ACCEPTED, {Actor.COMMITTEE}, "初审：列为议题"),
+    _t("return", {S.SUBMITTED}, S.RETURNED, {Actor.COMMITTEE}, "初审：退回补充", ("reason",)),
+    _t("merge", {S.SUBMITTED}, S.MERGED, {Actor.COMMITTEE}, "初审：合并", ("target",)),
+    _t("refer", {S.SUBMITTED}, S.REFERRED, {Actor.COMMITTEE}, "初审：转办",
+       ("department", "reason")),
+    _t("reject", {S.SUBMITTED}, S.REJECTED, {Actor.COMMITTEE}, "初审：不予受理", ("reason",)),
+    _t("schedule", {S.ACCEPTED, S.DEFERRED}, S.SCHEDULED, {Actor.ORGANISER}, "列入会议议程",
+       ("meeting_id",)),
+    _t("unschedule", {S.SCHEDULED}, S.ACCEPTED, {Actor.ORGANISER}, "移出会议议程"),
+    _t("adopt", {S.SCHEDULED}, S.ADOPTED, {Actor.CHAIR}, "表决通过", ("vote_id",)),
+    _t("not_adopt", {S.SCHEDULED}, S.NOT_ADOPTED, {Actor.CHAIR}, "表决未通过", ("vote_id",)),
+    _t("defer", {S.SCHEDULED}, S.DEFERRED, {Actor.CHAIR}, "搁置，退回待议"),
+    _t("open_notice", {S.ADOPTED}, S.IN_NOTICE, {Actor.CHAIR, Actor.STAFF, Actor.SYSTEM},
+       "决议公示开始"),
+    _t("uphold_objection", {S.IN_NOTICE}, S.ACCEPTED, {Actor.COMMITTEE}, "异议成立，重新审议",
+       ("reason",)),
+    _t("end_notice", {S.IN_NOTICE}, S.IN_PROGRESS, {Actor.SYSTEM}, "公示期满，转入实施",
+       guard=_window_ended),
+    _t("report_done", {S.IN_PROGRESS, S.RECTIFYING}, S.IN_EVALUATION, {Actor.IMPLEMENTER},
+       "报告完成，进入评议", ("reason",)),
+    _t("rectify", {S.IN_EVALUATION}, S.RECTIFYING, {Actor.SYSTEM}, "评议不满意，转入整改",
+       guard=_window_ended),
+    _t("close", {S.IN_EVALUATION}, S.CLOSED, {Actor.STAFF}, "销号", ("reason",),
+       guard=_window_ended),
+)}
+
+# Labels for audit actions that are not transitions (written by other services).
+EVENT_LABELS: dict[str, str] = {
+    "file": "提交议题",
+    "file_on_behalf": "工作人员代录议题",
+    "edit": "修改议题内容",
+    "merged_in": "合并了另一议题",
+    "note": "内部备注",
+}
+
+ANSWERING = frozenset({"accept", "return", "merge", "refer", "reject"})
+
+
+def action_label(action: str) -> str:
+    if action in TRANSITIONS:
+        return lazy_gettext(TRANSITIONS[action].label)
+    return lazy_gettext(EVENT_LABELS.get(action, action))
+
+
+def actors_of(matter: Matter, user: User | None) -> set[Actor]:
+    if user is None:
+        return {Actor.SYSTEM}
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    return {actor for actor, test in ACTOR_TESTS.items() if test(matter, user)}
+
+
+def allowed(matter: Matter, name: str, user: User | None) -> bool:
+    """May `user` apply transition `name` to `matter` now? (State, actor and guard; not input.)"""
+    t = TRANSITIONS[name]
+    if matter.status not in t.sources or not (actors_of(matter, user) & t.actors):
+        return False
+    return t.guard is None or t.guard(matter) is None
+
+
+def available(matter: Matter, user: User | None) -> list[str]:
+    return [name for name in TRANSITIONS if allowed(matter, name, user)]
+
+
+def _apply(matter: Matter, name: str, actor: User | None, *, reason: str = "",
+           details: dict[str, Any] | None = None, public: bool = True,
+           **fields: Any) -> audit.AuditEntry:
+    t = TRANSITIONS[name]
+    if not (actors_of(matter, actor) & t.actors):
+        raise NotAllowed(gettext("您没有权限对此议题执行「%(action)s」。", action=gettext(t.label)))
+    if matter.status not in t.sources:
+        raise Refused(gettext("此议题当前为「%(state)s」，不能执行「%(action)s」。",
+                              state=matter.status.label, action=gettext(t.label)))
+    values = {"reason": reason, **fields}
+    missing = [f for f in t.required if not (str(values.get(f) or "").strip())]
+    if missing:
+        raise Refused(gettext("执行「%(action)s」需要填写：%(fields)s。", action=gettext(t.label),
+                              fields="、".join(FIELD_LABELS.get(f, f) for f in missing)))
+    if t.guard and (problem := t.guard(matter)):
+        raise Refused(problem)
+
+    now = utcnow()
+    source = matter.state
+    changes: dict[str, Any] = {"state": t.target.value, "state_changed_at": now, "updated_at": now}
+    changes.update(_side_effects(matter, t, now, reason, fields))
+    # Compare-and-set: only one of two concurrent actors finds the matter still in `source`.
+    result = db.session.execute(
+        update(Matter).where(Matter.id == matter.id, Matter.state == source).values(**changes)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.refresh(matter)
+        raise Refused(gettext("此议题的状态刚刚被他人更改，请刷新后再试。"))
+    db.session.refresh(matter)
+
+    entry = audit.record(
+        actor_id=actor.id if actor else None, subject_type="matter", subject_id=matter.id,
+        action=name, from_state=source, to_state=t.target.value, reason=reason.strip(),
+        details={k: v for k, v in {**(details or {}), **fields}.items() if v not in (None, "")},
+        public=public,
+    )
+    notifications.notify_followers(matter, entry, exclude=actor.id if actor else None)
+    return entry
+
+
+FIELD_LABELS = {
+    "reason": "理由或说明", "target": "合并到的议题", "department": "转办部门",
+    "meeting_id": "会议", "vote_id": "表决记录",
+}
+
+
+def _side_effects(matter: Matter, t: Transition, now, reason: str, fields: dict) -> dict:
+    changes: dict[str, Any] = {}
+    if t.name in ANSWERING and matter.first_answer_at is None:
+        changes["first_answer_at"] = now
+    if t.name in ("return", "refer", "reject", "uphold_objection"):
+        changes["state_reason"] = reason.strip()
+    elif t.name in ("accept", "resubmit", "schedule"):
+        changes["state_reason"] = ""
+    if t.name == "merge":
+        changes["merged_into_id"] = int(fields["target"])
+    if t.name in ("adopt", "not_adopt"):
+        changes["decided_at"] = now
+    if t.name == "close":
+        changes["closed_at"] = now
+        changes["state_reason"] = reason.strip()
+    street = db.session.get(Street, matter.community.street_id)
+    if t.name == "open_notice":
+        changes["window_ends_at"] = now + timedelta(days=street.notice_days)
+    elif t.name == "report_done":
+        changes["window_ends_at"] = now + timedelta(days=street.evaluation_days)
+    elif t.name not in ("rectify", "close"):
+        changes["window_ends_at"] = None
+    return changes
+
+
+# --- one function per transition -------------------------------------------------------------
+
+def resubmit(matter: Matter, actor: User) -> audit.AuditEntry:
+    return _apply(matter, "resubmit", actor)
+
+
+def withdraw(matter: Matter, actor: User, *, reason: str = "") -> audit.AuditEntry:
+    return _apply(matter, "withdraw", actor, reason=reason)
+
+
+def accept(matter: Matter, actor: User, *, title: str = "", scope: str = "",
+           reason: str = "") -> audit.AuditEntry:
+    title, scope = title.strip(), scope.strip()
+    details: dict[str, Any] = {}
+    if title and title != matter.title:
+        details["original_title"] = matter.title
+        details["title"] = title
+    if scope:
+        details["scope"] = scope
+    entry = _apply(matter, "accept", actor, reason=reason, details=details)
+    if title or scope:
+        matter.title = title or matter.title
+        matter.scope = scope or matter.scope
+        db.session.flush()
+    return entry
+
+
+def return_for_detail(matter: Matter, actor: User, *, reason: str) -> audit.AuditEntry:
+    return _apply(matter, "return", actor, reason=reason)
+
+
+def refer(matter: Matter, actor: User, *, department: str, reason: str) -> audit.AuditEntry:
+    return _apply(matter, "refer", actor, reason=reason, department=department.strip())
+
+
+def reject(matter: Matter, actor: User, *, reason: str) -> audit.AuditEntry:
+    return _apply(matter, "reject", actor, reason=reason)
+
+
+def merge(matter: Matter, actor: User, *, target: Matter | None,
+          reason: str = "") -> audit.AuditEntry:
+    """Merge `matter` into an earlier, still-open matter of the same community."""
+    if target is not None:
+        problem = merge_target_problem(matter, target)
+        if problem:
+            raise Refused(problem)
+    entry = _apply(matter, "merge", actor, reason=reason,
+                   target=target.id if target is not None else None)
+    _carry_supporters(matter, target)
+    audit.record(actor_id=actor.id, subject_type="matter", subject_id=target.id,
+                 action="merged_in", reason=reason.strip(),
+                 details={"source": matter.id, "source_title": matter.title})
+    return entry
+
+
+def merge_target_problem(matter: Matter, target: Matter) -> str | None:
+    if target.id == matter.id:
+        return gettext("不能把议题合并到它自己。")
+    if target.community_id != matter.community_id:
+        return gettext("只能合并到同一社区的议题。")
+    if target.status in TERMINAL:
+        return gettext("目标议题已结束（%(state)s），不能合并进去。", state=target.status.label)
+    if (target.created_at, target.id) > (matter.created_at, matter.id):
+        return gettext("只能合并到更早提交的议题。")
+    return None
+
+
+def _carry_supporters(source: Matter, target: Matter) -> None:
+    """Co-signers (and the source's proposer) support the survivor; followers follow it."""
+    supporters = set(db.session.scalars(select(Cosign.user_id).where(Cosign.matter_id == source.id)))
+    if source.proposer_id:
+        supporters.add(source.proposer_id)
+    supporters.discard(target.proposer_id)
+    existing = set(db.session.scalars(select(Cosign.user_id).where(Cosign.matter_id == target.id)))
+    for user_id in sorted(supporters - existing):
+        db.session.add(Cosign(matter_id=target.id, user_id=user_id))
+    watchers = set(db.session.scalars(select(Follow.user_id).where(Follow.matter_id == source.id)))
+    for user_id in sorted(watchers | supporters):
+        notifications.follow(target, user_id)
+    db.session.flush()
+    target.cosign_count = db.session.scalar(
+        select(db.func.count()).select_from(Cosign).where(Cosign.matter_id == target.id))
+    db.session.flush()
+
+
+def schedule(matter: Matter, actor: User, *, meeting_id: int, reason: str = "") -> audit.AuditEntry:
+    return _apply(matter, "schedule", actor, reason=reason, meeting_id=meeting_id)
+
+
+def unschedule(matter: Matter, actor: User, *, reason: str = "") -> audit.AuditEntry:
+    return _apply(matter, "unschedule", actor, reason=reason)
+
+
+def adopt(matter: Matter, actor: User, *, vote_id: int, counts: dict | None = None) -> audit.AuditEntry:
+    return _apply(matter, "adopt", actor, vote_id=vote_id, details={"counts": counts or {}})
+
+
+def not_adopt(matter: Matter, actor: User, *, vote_id: int,
+              counts: dict | None = None) -> audit.AuditEntry:
+    return _apply(matter, "not_adopt", actor, vote_id=vote_id, details={"counts": counts or {}})
+
+
+def defer(matter: Matter, actor: User, *, reason: str = "") -> audit.AuditEntry:
+    return _apply(matter, "defer", actor, reason=reason)
+
+
+def open_notice(matter: Matter, actor: User | None) -> audit.AuditEntry:
+    return _apply(matter, "open_notice", actor)
+
+
+def uphold_objection(matter: Matter, actor: User, *, reason: str) -> audit.AuditEntry:
+    return _apply(matter, "uphold_objection", actor, reason=reason)
+
+
+def end_notice(matter: Matter) -> audit.AuditEntry:
+    return _apply(matter, "end_notice", None)
+
+
+def report_done(matter: Matter, actor: User, *, reason: str) -> audit.AuditEntry:
+    return _apply(matter, "report_done", actor, reason=reason)
+
+
+def rectify(matter: Matter, *, reason: str = "") -> audit.AuditEntry:
+    return _apply(matter, "rectify", None, reason=reason)
+
+
+def close(matter: Matter, actor: User, *, reason: str) -> audit.AuditEntry:
+    return _apply(matter, "close", actor, reason=reason)
+
+
+# --- the clock --------------------------------------------------------------------------------
+
+def due_for_tick(matter: Matter) -> bool:
+    return (matter.status == S.IN_NOTICE and matter.window_ends_at is not None
+            and matter.window_ends_at <= utcnow())
+
+
+def tick_one(matter: Matter) -> bool:
+    """Move a matter on if its window has ended. True when it moved."""
+    if due_for_tick(matter):
+        end_notice(matter)
+        return True
+    return False
+
+
+def tick() -> int:
+    """Move on every matter whose notice window has ended (the periodic command calls this)."""
+    ids = db.session.scalars(
+        select(Matter.id).where(Matter.state == S.IN_NOTICE.value, Matter.window_ends_at <= utcnow())
+    ).all()
+    moved = 0
+    for matter_id in ids:
+        matter = db.session.get(Matter, matter_id)
+        try:
+            moved += tick_one(matter)
+        except Refused:
+            continue
+    return moved

@@ -1,0 +1,15 @@
+"""Import every model so that metadata (and Alembic) sees all tables."""
+
+from .accounts.models import User  # noqa: F401
+from .core.audit import AuditEntry  # noqa: F401
+from .directory.models import (  # noqa: F401
+    Body,
+    Category,
+    Community,
+    Membership,
+    Organisation,
+    OrganisationMember,
+    Street,
+)
+from .matters.models import Cosign, Follow, Matter, MatterPhoto  # noqa: F401
+from .notifications.models import Notification  # noqa: F401

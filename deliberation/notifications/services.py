@@ -1,0 +1,82 @@
+"""Who hears about a matter, and the bell's queries."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from ..core.audit import AuditEntry
+from ..core.time import utcnow
+from ..extensions import db
+from ..matters.models import Follow, Matter
+from .models import Notification
+
+
+def follow(matter: Matter, user_id: int) -> None:
+    """Idempotent: following twice (or in parallel) leaves one row."""
+    _insert_ignore(Follow, matter_id=matter.id, user_id=user_id)
+
+
+def unfollow(matter: Matter, user_id: int) -> None:
+    db.session.execute(
+        Follow.__table__.delete().where(Follow.matter_id == matter.id, Follow.user_id == user_id)
+    )
+
+
+def is_following(matter: Matter, user_id: int) -> bool:
+    return db.session.scalar(
+        select(func.count()).select_from(Follow)
+        .where(Follow.matter_id == matter.id, Follow.user_id == user_id)
+    ) > 0
+
+
+def followers(matter: Matter) -> set[int]:
+    ids = set(db.session.scalars(select(Follow.user_id).where(Follow.matter_id == matter.id)))
+    if matter.proposer_id:
+        ids.add(matter.proposer_id)
+    return ids
+
+
+def notify_followers(matter: Matter, entry: AuditEntry, *, exclude: int | None = None,
+                     message: str = "") -> int:
+    """Queue one notification per follower (the proposer included) except the actor."""
+    recipients = followers(matter) - {exclude} if exclude else followers(matter)
+    for user_id in sorted(recipients):
+        db.session.add(Notification(
+            user_id=user_id, matter_id=matter.id, audit_entry_id=entry.id,
+            kind=entry.action, message=message or entry.reason,
+        ))
+    db.session.flush()
+    return len(recipients)
+
+
+def notify_users(user_ids: set[int], *, kind: str, message: str, matter: Matter | None = None,
+                 entry: AuditEntry | None = None) -> None:
+    for user_id in sorted(user_ids):
+        db.session.add(Notification(
+            user_id=user_id, matter_id=matter.id if matter else None,
+            audit_entry_id=entry.id if entry else None, kind=kind, message=message,
+        ))
+    db.session.flush()
+
+
+def unread_count(user_id: int) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(Notification)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+    ) or 0
+
+
+def mark_all_read(user_id: int) -> None:
+    db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+
+
+def _insert_ignore(model, **values) -> None:
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    db.session.execute(insert(model).values(**values).on_conflict_do_nothing())

@@ -1,0 +1,105 @@
+"""The application factory, configuration and database set-up."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from deliberation import create_app
+from deliberation.config import ConfigError, normalise_database_url
+from deliberation.extensions import db
+
+
+def test_missing_secret_key_in_production_is_a_startup_error(tmp_path, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("APP_ENV", "production")
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app({"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def test_development_generates_and_keeps_a_secret(tmp_path, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("APP_ENV", "development")
+    first = create_app({"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    second = create_app({"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert len(first.config["SECRET_KEY"]) == 64
+    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
+
+
+def test_environment_and_instance_file_configure_the_app(tmp_path, monkeypatch):
+    (tmp_path / "config.py").write_text("PAGE_SIZE = 7\nLOGIN_RATE_LIMIT = '3 per minute'\n")
+    monkeypatch.setenv("SECRET_KEY", "from-the-environment")
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@db.example/deliberation")
+    monkeypatch.setenv("LOGIN_RATE_LIMIT", "5 per minute")
+    app = create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert app.config["SECRET_KEY"] == "from-the-environment"
+    assert app.config["PAGE_SIZE"] == 7  # instance file
+    assert app.config["LOGIN_RATE_LIMIT"] == "5 per minute"  # environment beats instance file
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db.example/deliberation"
+    assert app.config["SESSION_COOKIE_SECURE"] is True  # production defaults
+
+
+def test_default_database_is_sqlite_under_instance(tmp_path, monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("SECRET_KEY", "x")
+    app = create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/deliberation.sqlite3"
+
+
+def test_normalise_database_url():
+    assert normalise_database_url("postgresql://a/b") == "postgresql+psycopg://a/b"
+    assert normalise_database_url("sqlite:///x") == "sqlite:///x"
+
+
+def test_sqlite_pragmas_and_begin_immediate(app):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite-specific pragmas")
+    with db.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 15000
+    statements = []
+    from sqlalchemy import event
+
+    def capture(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(text("SELECT 1"))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    assert statements[0] == "BEGIN IMMEDIATE"
+
+
+def test_get_requests_read_in_deferred_transactions(app, client):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite-specific transaction mode")
+    seen = []
+    from sqlalchemy import event
+
+    def capture(conn, cursor, statement, *args):
+        if statement.startswith("BEGIN"):
+            seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        client.get("/healthz")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    assert seen and all(s == "BEGIN" for s in seen)
+
+
+def test_schema_matches_models(app):
+    """The committed migrations create exactly what the models describe (no drift)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+    assert diff == []
+
+
+def test_health(client):
+    assert client.get("/healthz").get_json() == {"ok": True}
