@@ -1,0 +1,100 @@
+"""Real-browser journeys: Playwright driving Debian's Chromium against a live server.
+
+The server runs the session's app in a thread on a free loopback port, so browser and test
+share one database. Screenshots go to `test-artifacts/screenshots/`.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import shutil
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    # A fresh context: requests must not see the test's app context.
+    thread = threading.Thread(target=contextvars.Context().run, args=(server.serve_forever,),
+                              daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed (apt-get install chromium); .ci/run installs it")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def phone_page(browser, live_server):
+    """A fresh phone-sized browser context (390x844) with its own cookies."""
+    contexts = []
+
+    def _new(viewport=PHONE):
+        ctx = browser.new_context(viewport=viewport, base_url=live_server, locale="zh-CN",
+                                  is_mobile=viewport is PHONE, has_touch=viewport is PHONE)
+        contexts.append(ctx)
+        page = ctx.new_page()
+        page.set_default_timeout(10_000)
+        return page
+
+    yield _new
+    for ctx in contexts:
+        ctx.close()
+
+
+@pytest.fixture
+def commit_db():
+    """Browser tests read what the test wrote: commit it so the server thread sees it."""
+    from deliberation.extensions import db
+
+    def _commit():
+        db.session.commit()
+
+    return _commit
+
+
+def shot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def login(page, phone: str, password: str) -> None:
+    page.goto("/login")
+    page.get_by_label("手机号").fill(phone)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_load_state()
