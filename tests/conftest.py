@@ -21,7 +21,7 @@ from deliberation.extensions import db, limiter
 
 from . import factories
 
-PG_SCHEMA = "deliberation_test"
+PG_SCHEMA = os.environ.get("TEST_PG_SCHEMA", "deliberation_test")
 
 
 class Client(FlaskClient):
