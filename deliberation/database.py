@@ -17,6 +17,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 _force_write: ContextVar[bool] = ContextVar("force_write", default=False)
+_deferred_outside_requests: ContextVar[bool] = ContextVar("deferred_outside_requests", default=False)
 
 
 def configure_engine(engine: Engine) -> None:
@@ -44,7 +45,18 @@ def _wants_write() -> bool:
         return True
     if has_request_context():
         return request.method not in ("GET", "HEAD", "OPTIONS")
-    return True
+    return not _deferred_outside_requests.get()
+
+
+@contextmanager
+def deferred_outside_requests():
+    """Code outside a request (a test watching a live server) reads without taking the write
+    lock, so the server's writers never wait for it."""
+    token = _deferred_outside_requests.set(True)
+    try:
+        yield
+    finally:
+        _deferred_outside_requests.reset(token)
 
 
 @contextmanager

@@ -108,6 +108,8 @@ def edit(kind: str, obj_id: int | None):
         values = {f.name: f.data for f in form if f.name != "csrf_token"}
         if "community_id" in values:
             values["community_id"] = values["community_id"] or None
+        if isinstance(obj, Community) and obj.street_id is None:
+            values["street_id"] = db.session.scalar(select(Street.id).order_by(Street.id))
         try:
             services.save(obj, current_user.id, values)
         except services.DirectoryError as exc:

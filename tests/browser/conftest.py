@@ -30,6 +30,16 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
+@pytest.fixture(autouse=True)
+def _test_thread_reads_deferred():
+    """The test thread only reads while the browser drives the server (writes go through
+    `commit_db`), so its SQLite transactions must not hold the write lock."""
+    from deliberation.database import deferred_outside_requests
+
+    with deferred_outside_requests():
+        yield
+
+
 @pytest.fixture(scope="session")
 def live_server(app):
     with socket.socket() as s:
@@ -80,7 +90,7 @@ def commit_db():
     from deliberation.extensions import db
 
     def _commit():
-        db.session.commit()
+        db.session.commit()  # ends the test's transaction, so the next read sees the server's writes
 
     return _commit
 

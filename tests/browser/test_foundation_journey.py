@@ -36,6 +36,7 @@ def test_register_login_and_home_in_chinese(phone_page, world, commit_db):
     shot(page, "foundation-home-phone")
 
     page.get_by_role("button", name="大字模式").click()
+    page.wait_for_selector("body.large-text")
     large_px = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
     assert large_px > font_px
     no_overflow = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
