@@ -64,7 +64,8 @@ def test_staff_manage_the_directory(world, login):
     assert r.status_code == 302
     db.session.expire_all()
     assert world.resident_a2.sits_on_committee_of(world.a.id)
-    r = c.post_form(f"/admin/bodies/{world.committee_a.id}/members", {"phone": "13000000000", "role": "member"})
+    r = c.post_form(f"/admin/bodies/{world.committee_a.id}/members",
+                    {"phone": "13000000000", "role": "member"})
     assert r.status_code == 422 and "没有找到这个手机号" in r.get_data(as_text=True)
     r = c.post_form("/admin/street", {"name": "测试街道", "first_answer_days": "7", "notice_days": "5",
                                       "evaluation_days": "7", "no_report_days": "14"})
