@@ -238,9 +238,9 @@ def _side_effects(matter: Matter, t: Transition, now, reason: str, fields: dict)
     changes: dict[str, Any] = {}
     if t.name in ANSWERING and matter.first_answer_at is None:
         changes["first_answer_at"] = now
-    if t.name in ("return", "refer", "reject", "uphold_objection"):
+    if t.name in ("return", "refer", "reject", "uphold_objection", "rectify"):
         changes["state_reason"] = reason.strip()
-    elif t.name in ("accept", "resubmit", "schedule"):
+    elif t.name in ("accept", "resubmit", "schedule", "report_done"):
         changes["state_reason"] = ""
     if t.name == "merge":
         changes["merged_into_id"] = int(fields["target"])

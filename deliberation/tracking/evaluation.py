@@ -53,6 +53,11 @@ def current_round(matter: Matter) -> Evaluation | None:
     return None
 
 
+def concluded_rounds(matter_id: int) -> list[Evaluation]:
+    return list(db.session.scalars(select(Evaluation).where(
+        Evaluation.matter_id == matter_id, Evaluation.outcome.is_not(None)).order_by(Evaluation.round)))
+
+
 def open_round(matter: Matter) -> Evaluation:
     """Start the round for the matter's present evaluation window (idempotent)."""
     existing = current_round(matter)

@@ -37,7 +37,8 @@ class Section:
     ledger: list[Spending]
     spent_cents: int
     evaluation: Evaluation | None
-    last_evaluation: Evaluation | None
+    rating_count: int
+    rounds: list[Evaluation]
     my_rating: Rating | None
     can_assign: bool
     can_pledge: bool
@@ -69,7 +70,8 @@ def section(matter: Matter, user: User | None) -> Section:
         pledges=resources.pledges_of(matter.id), totals=resources.totals(matter.id),
         reports=reports.reports_of(matter.id), ledger=reports.ledger(matter.id),
         spent_cents=reports.spent_cents(matter.id), evaluation=ev,
-        last_evaluation=evaluation.latest_round(matter.id),
+        rating_count=sum(evaluation.counts(ev.id).values()) if ev else 0,
+        rounds=evaluation.concluded_rounds(matter.id),
         my_rating=evaluation.rating_of(matter, user),
         can_assign=can_assign(matter, user), can_pledge=resources.can_pledge(matter, user),
         can_report=reports.can_report(matter, user), can_rate=evaluation.can_rate(matter, user),
