@@ -54,7 +54,7 @@ def can_assign(matter: Matter, user: User | None) -> bool:
 
 def default_phase_dates(start: date, due: date) -> dict[str, date]:
     """Spread the nine phases evenly between today and the due date."""
-    span = max((due - start).days, len(PhaseKey))
+    span = max((due - start).days, 0)
     return {p.value: start + timedelta(days=round(span * (i + 1) / len(PhaseKey)))
             for i, p in enumerate(PhaseKey)}
 
