@@ -40,6 +40,10 @@ def assign(matter, world, *, budget_cents: int = 50_000, days: int = 30):
 @pytest.fixture
 def tworld(world):
     """The world plus an implementing organisation (a social organisation with one worker)."""
+    return add_implementer(world)
+
+
+def add_implementer(world):
     from deliberation.directory import services as directory
     from deliberation.directory.models import Organisation, OrganisationKind
     from tests import factories
