@@ -11,8 +11,10 @@ bp = Blueprint("tracking", __name__)
 @bp.app_template_global()
 def tracking_section(matter):
     """The matter page's implementation section (see templates/tracking/_matter_section.html)."""
-    from .services import section
+    from .services import ADOPTED_STATES, section
 
+    if matter.status not in ADOPTED_STATES:
+        return None  # nothing to carry out yet: spare the queries
     return section(matter, current_user)
 
 
