@@ -77,8 +77,10 @@ def _register_blueprints(app: Flask) -> None:
     from .matters.views import bp as matters_bp
     from .notifications.views import bp as notifications_bp
     from .public.views import bp as public_bp
+    from .tracking.views import bp as tracking_bp
 
-    for bp in (public_bp, accounts_bp, admin_bp, matters_bp, screening_bp, notifications_bp):
+    for bp in (public_bp, accounts_bp, admin_bp, matters_bp, screening_bp, notifications_bp,
+               tracking_bp):
         app.register_blueprint(bp)
 
 

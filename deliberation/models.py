@@ -13,3 +13,14 @@ from .directory.models import (  # noqa: F401
 )
 from .matters.models import Cosign, Follow, Matter, MatterPhoto  # noqa: F401
 from .notifications.models import Notification  # noqa: F401
+from .tracking.models import (  # noqa: F401
+    Assignment,
+    Evaluation,
+    Offer,
+    Phase,
+    Pledge,
+    ProgressReport,
+    Rating,
+    ReportPhoto,
+    Spending,
+)

@@ -50,7 +50,7 @@ class Actor(enum.Enum):
     ORGANISER = "organiser"    # puts matters on agendas: station staff, a body's chair or recorder
     CHAIR = "chair"            # records a vote's outcome: station staff, a body's chair or recorder
     STAFF = "staff"            # social-work station staff (and platform admins)
-    IMPLEMENTER = "implementer"  # carries the matter out: station staff (issue 6 adds the org)
+    IMPLEMENTER = "implementer"  # carries the matter out: station staff, the assigned organisation
     SYSTEM = "system"          # the clock: windows that end by themselves
 
 
@@ -70,8 +70,14 @@ ACTOR_TESTS: dict[Actor, Callable[[Matter, User], bool]] = {
     Actor.ORGANISER: lambda m, u: _leads_a_body(u),
     Actor.CHAIR: lambda m, u: _leads_a_body(u),
     Actor.STAFF: lambda m, u: u.is_staff,
-    Actor.IMPLEMENTER: lambda m, u: u.is_staff,
+    Actor.IMPLEMENTER: lambda m, u: u.is_staff or _implements(m, u),
 }
+
+
+def _implements(m: Matter, u: User) -> bool:
+    from ..tracking.assignment import is_implementer
+
+    return is_implementer(m, u)
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,12 @@ def _window_ended(m: Matter) -> str | None:
         return gettext("公示或评议期尚未结束（%(end)s 结束），请到期后再操作。",
                        end=m.window_ends_at.strftime("%Y-%m-%d %H:%M"))
     return None
+
+
+def _evaluation_passed(m: Matter) -> str | None:
+    from ..tracking.evaluation import close_problem
+
+    return _window_ended(m) or close_problem(m)
 
 
 def _t(name: str, sources: set[MatterState], target: MatterState, actors: set[Actor],
@@ -124,7 +136,7 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
     _t("rectify", {S.IN_EVALUATION}, S.RECTIFYING, {Actor.SYSTEM}, "评议不满意，转入整改",
        guard=_window_ended),
     _t("close", {S.IN_EVALUATION}, S.CLOSED, {Actor.STAFF}, "销号", ("reason",),
-       guard=_window_ended),
+       guard=_evaluation_passed),
 )}
 
 # Labels for audit actions that are not transitions (written by other services).
@@ -134,6 +146,16 @@ EVENT_LABELS: dict[str, str] = {
     "edit": "修改议题内容",
     "merged_in": "合并了另一议题",
     "note": "内部备注",
+    # tracking (issue 6)
+    "assign": "社工站派单",
+    "reassign": "调整派单",
+    "phase_done": "完成一个阶段",
+    "pledge": "认捐资源",
+    "pledge_fulfilled": "认捐资源已到位",
+    "progress_report": "报告进展",
+    "spending": "记一笔支出",
+    "supervise": "社工站督办",
+    "evaluation_result": "评议结果",
 }
 
 ANSWERING = frozenset({"accept", "return", "merge", "refer", "reject"})
@@ -216,9 +238,9 @@ def _side_effects(matter: Matter, t: Transition, now, reason: str, fields: dict)
     changes: dict[str, Any] = {}
     if t.name in ANSWERING and matter.first_answer_at is None:
         changes["first_answer_at"] = now
-    if t.name in ("return", "refer", "reject", "uphold_objection"):
+    if t.name in ("return", "refer", "reject", "uphold_objection", "rectify"):
         changes["state_reason"] = reason.strip()
-    elif t.name in ("accept", "resubmit", "schedule"):
+    elif t.name in ("accept", "resubmit", "schedule", "report_done"):
         changes["state_reason"] = ""
     if t.name == "merge":
         changes["merged_into_id"] = int(fields["target"])
@@ -370,22 +392,35 @@ def close(matter: Matter, actor: User, *, reason: str) -> audit.AuditEntry:
 # --- the clock --------------------------------------------------------------------------------
 
 def due_for_tick(matter: Matter) -> bool:
-    return (matter.status == S.IN_NOTICE and matter.window_ends_at is not None
-            and matter.window_ends_at <= utcnow())
-
-
-def tick_one(matter: Matter) -> bool:
-    """Move a matter on if its window has ended. True when it moved."""
-    if due_for_tick(matter):
-        end_notice(matter)
+    if matter.window_ends_at is None or matter.window_ends_at > utcnow():
+        return False
+    if matter.status == S.IN_NOTICE:
         return True
+    if matter.status == S.IN_EVALUATION:
+        from ..tracking.evaluation import needs_conclusion
+
+        return needs_conclusion(matter)
     return False
 
 
+def tick_one(matter: Matter) -> bool:
+    """Move a matter on if its window has ended. True when it moved (or its outcome was set)."""
+    if not due_for_tick(matter):
+        return False
+    if matter.status == S.IN_NOTICE:
+        end_notice(matter)
+    else:
+        from ..tracking.evaluation import conclude
+
+        conclude(matter)  # records the outcome; "not satisfied" → rectify
+    return True
+
+
 def tick() -> int:
-    """Move on every matter whose notice window has ended (the periodic command calls this)."""
+    """Move on every matter whose notice or evaluation window has ended (the periodic command)."""
     ids = db.session.scalars(
-        select(Matter.id).where(Matter.state == S.IN_NOTICE.value, Matter.window_ends_at <= utcnow())
+        select(Matter.id).where(Matter.state.in_([S.IN_NOTICE.value, S.IN_EVALUATION.value]),
+                                Matter.window_ends_at <= utcnow())
     ).all()
     moved = 0
     for matter_id in ids:

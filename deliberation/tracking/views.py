@@ -1,0 +1,298 @@
+"""Carrying a matter out: assignment, pledges, reports, spending, rating, closing, supervision.
+
+URL table (the lists are in lists.py):
+    /tracking/<id>/assign            GET/POST  tracking.assign       staff, in progress
+    /tracking/<id>/phases/<p>/done   POST      tracking.phase_done   implementer or staff
+    /tracking/<id>/pledge            GET/POST  tracking.pledge       business/organisation members
+    /tracking/pledges/<p>/fulfil     POST      tracking.fulfil       staff
+    /tracking/<id>/report            GET/POST  tracking.report       implementer or staff
+    /tracking/<id>/spending          GET/POST  tracking.spending     implementer or staff
+    /tracking/<id>/done              GET/POST  tracking.done         implementer or staff
+    /tracking/<id>/ledger            GET       tracking.ledger       public
+    /tracking/<id>/rate              GET/POST  tracking.rate         residents of the community (htmx)
+    /tracking/<id>/close             GET/POST  tracking.close        staff, after a passing evaluation
+    /tracking/<id>/supervise         POST      tracking.supervise    staff
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..accounts.forms import ConfirmForm
+from ..core import photos
+from ..core.htmx import is_htmx, render
+from ..core.time import utcnow
+from ..extensions import db
+from ..matters import workflow
+from ..matters.views import get_matter, visible_matter
+from . import assignment, evaluation, lists, reports, resources, supervision
+from .blueprint import bp
+from .forms import (
+    AssignForm,
+    CloseForm,
+    DoneForm,
+    PledgeForm,
+    RateForm,
+    ReportForm,
+    SpendingForm,
+    SuperviseForm,
+)
+from .models import Phase, PhaseKey, Pledge
+from .services import section
+
+
+def _back(matter_id: int):
+    return redirect(url_for("matters.detail", matter_id=matter_id) + "#tracking")
+
+
+def _uploads(name: str) -> list[reports.Upload]:
+    return [(f.stream, f.filename or "") for f in request.files.getlist(name) if f and f.filename]
+
+
+def _page(template: str, error: str | None = None, **context):
+    status = 422 if request.method == "POST" else 200
+    return render_template(template, error=error, **context), status
+
+
+@bp.route("/tracking/<int:matter_id>/assign", methods=["GET", "POST"])
+@login_required
+def assign(matter_id: int):
+    matter = get_matter(matter_id)
+    if not assignment.can_assign(matter, current_user):
+        abort(403)
+    current = assignment.assignment_of(matter.id)
+    form = AssignForm()
+    orgs = lists.organisation_choices()
+    form.organisation_id.choices = [(0, _("请选择"))] + orgs
+    form.lead_id.choices = [(0, _("请选择"))] + lists.lead_choices()
+    if request.method == "GET":
+        if current:
+            form.organisation_id.data, form.lead_id.data = current.organisation_id, current.lead_id
+            form.budget.data, form.due_on.data = f"{current.budget_cents / 100:g}", current.due_on
+            for p in current.phases:
+                getattr(form, f"phase_{p.key}").data = p.due_on
+    error = None
+    if form.validate_on_submit():
+        try:
+            assignment.assign(
+                matter, current_user, organisation_id=form.organisation_id.data,
+                lead_id=form.lead_id.data, budget_cents=form.budget.cents or 0,
+                due_on=form.due_on.data,
+                phase_dues={p.value: getattr(form, f"phase_{p.value}").data for p in PhaseKey})
+        except workflow.Refused as exc:
+            error = str(exc)
+        else:
+            flash(_("已派单，承接组织会收到通知。"), "success")
+            return _back(matter.id)
+    return _page("tracking/assign.html", error, matter=matter, form=form, current=current,
+                 today=utcnow().date())
+
+
+@bp.post("/tracking/<int:matter_id>/phases/<int:phase_id>/done")
+@login_required
+def phase_done(matter_id: int, phase_id: int):
+    matter = get_matter(matter_id)
+    phase = db.session.get(Phase, phase_id)
+    a = assignment.assignment_of(matter.id)
+    if phase is None or a is None or phase.assignment_id != a.id:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        assignment.complete_phase(phase, matter, current_user)
+    except workflow.NotAllowed:
+        abort(403)
+    except workflow.Refused as exc:
+        flash(str(exc), "error")
+        return _back(matter.id)
+    flash(_("已标记「%(p)s」完成。", p=phase.phase.label), "success")
+    return _back(matter.id)
+
+
+@bp.route("/tracking/<int:matter_id>/pledge", methods=["GET", "POST"])
+@login_required
+def pledge(matter_id: int):
+    matter = visible_matter(matter_id)
+    if not resources.may_give(current_user):
+        abort(403)
+    form = PledgeForm()
+    orgs = resources.organisations_of(current_user)
+    form.organisation_id.choices = [(o.id, o.name) for o in orgs] + [(0, _("个人（商联会会员）"))]
+    error = None
+    if not resources.can_pledge(matter, current_user):
+        error = _("此议题当前为「%(state)s」，不再接受认捐。", state=matter.status.label)
+    elif form.validate_on_submit():
+        try:
+            resources.pledge(matter, current_user, kind=form.kind.data,
+                             description=form.description.data, quantity=form.quantity.data or "",
+                             amount_cents=form.amount.cents or 0,
+                             organisation_id=form.organisation_id.data or None)
+        except workflow.NotAllowed:
+            abort(403)
+        except workflow.Refused as exc:
+            form.amount.errors.append(str(exc))
+        else:
+            flash(_("谢谢您的认捐！社工站会与您联系对接。"), "success")
+            return _back(matter.id)
+    return _page("tracking/pledge.html", error, matter=matter, form=form)
+
+
+@bp.post("/tracking/pledges/<int:pledge_id>/fulfil")
+@login_required
+def fulfil(pledge_id: int):
+    p = db.session.get(Pledge, pledge_id) or abort(404)
+    matter = get_matter(p.matter_id)
+    if not current_user.is_staff:
+        abort(403)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        resources.fulfil(p, matter, current_user)
+    except workflow.Refused as exc:
+        flash(str(exc), "info")
+    else:
+        flash(_("已确认「%(d)s」到位。", d=p.description), "success")
+    return _back(matter.id)
+
+
+def _implementer_page(matter_id: int):
+    matter = get_matter(matter_id)
+    if not reports.can_report(matter, current_user):
+        abort(403)
+    return matter
+
+
+@bp.route("/tracking/<int:matter_id>/report", methods=["GET", "POST"])
+@login_required
+def report(matter_id: int):
+    matter = _implementer_page(matter_id)
+    form = ReportForm()
+    if form.validate_on_submit():
+        try:
+            reports.add_report(matter, current_user, body=form.body.data,
+                               percent=form.percent.data, uploads=_uploads("photos"))
+        except photos.PhotoError as exc:
+            form.photos.errors = [str(exc)]
+        else:
+            flash(_("进展已发布。"), "success")
+            return _back(matter.id)
+    return _page("tracking/report.html", matter=matter, form=form)
+
+
+@bp.route("/tracking/<int:matter_id>/spending", methods=["GET", "POST"])
+@login_required
+def spending(matter_id: int):
+    matter = _implementer_page(matter_id)
+    form = SpendingForm()
+    if request.method == "GET":
+        form.spent_on.data = utcnow().date()
+    if form.validate_on_submit():
+        receipt = _uploads("receipt")
+        try:
+            reports.add_spending(matter, current_user, amount_cents=form.amount.cents,
+                                 what=form.what.data, spent_on=form.spent_on.data,
+                                 receipt=receipt[0] if receipt else None)
+        except photos.PhotoError as exc:
+            form.receipt.errors = [str(exc)]
+        except workflow.Refused as exc:
+            form.spent_on.errors = [str(exc)]
+        else:
+            flash(_("支出已记入公开账目。"), "success")
+            return redirect(url_for("tracking.ledger", matter_id=matter.id))
+    return _page("tracking/spending.html", matter=matter, form=form)
+
+
+@bp.route("/tracking/<int:matter_id>/done", methods=["GET", "POST"])
+@login_required
+def done(matter_id: int):
+    matter = _implementer_page(matter_id)
+    form = DoneForm()
+    if form.validate_on_submit():
+        try:
+            reports.report_done(matter, current_user, summary=form.summary.data,
+                                uploads=_uploads("photos"))
+        except photos.PhotoError as exc:
+            form.photos.errors = [str(exc)]
+        else:
+            flash(_("已报告完成，现在请居民评议。"), "success")
+            return _back(matter.id)
+    return _page("tracking/done.html", matter=matter, form=form)
+
+
+@bp.get("/tracking/<int:matter_id>/ledger")
+def ledger(matter_id: int):
+    matter = visible_matter(matter_id)
+    return render_template("tracking/ledger.html", matter=matter, s=section(matter, current_user))
+
+
+@bp.route("/tracking/<int:matter_id>/rate", methods=["GET", "POST"])
+@login_required
+def rate(matter_id: int):
+    matter = visible_matter(matter_id)
+    if not evaluation.is_resident_of(matter, current_user):
+        abort(403)
+    form = RateForm()
+    error = None
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            evaluation.rate(matter, current_user, choice=form.choice.data,
+                            comment=form.comment.data or "")
+        except workflow.Refused as exc:
+            error = str(exc)
+        else:
+            if not is_htmx():
+                flash(_("谢谢您的评议！"), "success")
+                return _back(matter.id)
+            return render("tracking/rate.html", "tracking/_evaluation.html", matter=matter,
+                          s=section(matter, current_user), thanked=True)
+    status = 422 if request.method == "POST" else 200
+    if request.method == "POST" and error and not form.errors:
+        status = 409
+    return render("tracking/rate.html", "tracking/_evaluation.html", status=status, matter=matter,
+                  s=section(matter, current_user), rate_form=form, error=error)
+
+
+@bp.route("/tracking/<int:matter_id>/close", methods=["GET", "POST"])
+@login_required
+def close(matter_id: int):
+    matter = get_matter(matter_id)
+    if not current_user.is_staff:
+        abort(403)
+    form = CloseForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            evaluation.close(matter, current_user, summary=form.summary.data)
+        except workflow.Refused as exc:
+            error = str(exc)
+        else:
+            flash(_("已销号，办理结果已公示。"), "success")
+            return _back(matter.id)
+    elif request.method == "GET" and not matter.can("close", current_user):
+        error = evaluation.close_problem(matter) if matter.status.value == "in_evaluation" else \
+            _("此议题当前为「%(state)s」，不能销号。", state=matter.status.label)
+    return _page("tracking/close.html", error, matter=matter, form=form,
+                 s=section(matter, current_user))
+
+
+@bp.post("/tracking/<int:matter_id>/supervise")
+@login_required
+def supervise(matter_id: int):
+    matter = get_matter(matter_id)
+    if not current_user.is_staff:
+        abort(403)
+    form = SuperviseForm()
+    if not form.validate_on_submit():
+        flash(_("请写明督办要求。"), "error")
+    else:
+        try:
+            supervision.send_notice(matter, current_user, message=form.message.data)
+        except workflow.Refused as exc:
+            flash(str(exc), "error")
+        else:
+            flash(_("督办通知已发出。"), "success")
+    if request.form.get("next") == "board":
+        return redirect(url_for("tracking.supervision_board"))
+    return _back(matter.id)
