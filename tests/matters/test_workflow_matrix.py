@@ -19,6 +19,7 @@ from deliberation.matters.models import Matter
 from deliberation.matters.states import MatterState
 from deliberation.matters.workflow import TRANSITIONS, Actor
 from deliberation.notifications.models import Notification
+from deliberation.tracking.models import Evaluation, Outcome
 from tests import factories
 
 # Who each test role is, by hand: the specification the transition table is checked against.
@@ -116,13 +117,18 @@ def test_transition_matrix(world, name, role):
     user = users[role]
     target = world.matter(title="更早的同类议题")
     matter = world.matter()
+    # A concluded, satisfied evaluation round: what `close` needs besides the ended window.
+    db.session.add(Evaluation(matter_id=matter.id, round=1, opened_at=utcnow() - timedelta(days=8),
+                              ends_at=utcnow() - timedelta(minutes=1), outcome=Outcome.SATISFIED.value,
+                              satisfied=3, concluded_at=utcnow()))
     sources, target_state, actors = EXPECTED[name]
     failures = []
     for state in MatterState:
         nested = db.session.begin_nested()
         db.session.execute(update(Matter).where(Matter.id == matter.id).values(
             state=state.value, merged_into_id=target.id if state == MatterState.MERGED else None,
-            window_ends_at=utcnow() - timedelta(minutes=1)))
+            window_ends_at=utcnow() - timedelta(minutes=1),
+            state_changed_at=utcnow() - timedelta(days=9)))
         db.session.refresh(matter)
         entries_before = _count(AuditEntry, subject_type="matter", subject_id=matter.id)
         notes_before = _count(Notification)
