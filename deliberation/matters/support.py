@@ -82,13 +82,13 @@ def cosign(matter: Matter, user: User) -> bool:
     return added
 
 
-def cosigners(matter: Matter, limit: int = 30) -> list[tuple[Cosign, User]]:
+def cosigners(matter: Matter, limit: int = 30) -> list:
     """The latest co-signers, newest first."""
     return list(db.session.execute(
         select(Cosign, User).join(User, User.id == Cosign.user_id)
         .where(Cosign.matter_id == matter.id)
         .order_by(Cosign.id.desc()).limit(limit)
-    ).tuples())
+    ).all())
 
 
 def anonymous_supporters(matter: Matter) -> set[int]:
