@@ -61,8 +61,8 @@ def cosign(matter: Matter, user: User) -> bool:
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     added = db.session.execute(
         insert(Cosign).values(matter_id=matter.id, user_id=user.id, created_at=utcnow())
-        .on_conflict_do_nothing()
-    ).rowcount == 1
+        .on_conflict_do_nothing().returning(Cosign.id)
+    ).scalar() is not None
     if added:
         bumped = db.session.execute(
             update(Matter).where(Matter.id == matter.id, Matter.state.in_(OPEN_VALUES))
