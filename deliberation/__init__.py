@@ -41,12 +41,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (every table registered before Alembic looks)
     from .database import configure_engine
+    from .matters.search import autogenerate_include_name
 
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
-                     compare_type=True)
+                     compare_type=True, include_name=autogenerate_include_name)
     csrf.init_app(app)
     limiter.init_app(app)
     compress.init_app(app)

@@ -96,8 +96,11 @@ def test_schema_matches_models(app):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
+    from deliberation.matters.search import autogenerate_include_name
+
     with db.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+        context = MigrationContext.configure(conn, opts={"include_name": autogenerate_include_name})
+        diff = compare_metadata(context, db.metadata)
     assert diff == []
 
 

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    MultipleFileField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from .models import Channel
 
 TITLE_MAX = 60
 DESCRIPTION_MAX = 2000
@@ -21,7 +31,8 @@ class MatterForm(FlaskForm):
                                 Length(max=DESCRIPTION_MAX, message=_l("详细说明不能超过 2000 个字。"))],
         description=_l("什么情况、影响到谁、希望怎么解决。"))
     category_id = RadioField(_l("分类"), coerce=int,
-                             validators=[DataRequired(_l("请选择一个分类。"))])
+                             validators=[DataRequired(_l("请选择一个分类。"))],
+                             invalid_choice_message=_l("请选择列表中的分类。"))
     place = StringField(_l("地点"), validators=[Length(max=120, message=_l("地点不能超过 120 个字。"))],
                         description=_l("楼栋、街巷或附近的地标，例如“5 栋 2 单元门口”。"))
     hide_name = BooleanField(_l("对外不显示我的名字（居委会和社工站仍能看到）"))
@@ -43,3 +54,33 @@ class ScreeningForm(FlaskForm):
     reason = TextAreaField(_l("理由或说明（退回、转办、不予受理时必填，居民可见）"),
                            validators=[Length(max=1000, message=_l("说明不能超过 1000 个字。"))])
     note = TextAreaField(_l("内部备注（只有居委会和社工站能看到）"), validators=[Length(max=1000)])
+
+
+def _id(value) -> int:
+    return int(value) if str(value).isdigit() else 0
+
+
+class FilingForm(MatterForm):
+    """Filing a new matter: the shared fields plus photos and the community it belongs to."""
+
+    photos = MultipleFileField(_l("照片（可不传，最多 6 张）"))
+    # A resident's own community; any other id is refused (the form can be tampered with).
+    community_id = HiddenField()
+    # Photos kept from an earlier try that had an error: a signed list of generated keys.
+    pending_photos = HiddenField()
+
+
+class StaffFilingForm(FilingForm):
+    """Station staff filing on behalf of a resident (代录)."""
+
+    channel = RadioField(_l("收集渠道"), choices=[
+        (c.value, c.label) for c in Channel if c != Channel.ONLINE
+    ], validators=[DataRequired(_l("请选择这件事是通过什么渠道收集的。"))],
+        invalid_choice_message=_l("请选择列表中的收集渠道。"))
+    resident_phone = StringField(
+        _l("居民手机号（知道的话填写）"), render_kw={"inputmode": "tel", "autocomplete": "off"},
+        validators=[Optional(), Regexp(r"^1\d{10}$", message=_l("请填写 11 位手机号，或者不填。"))],
+        description=_l("填写后议题记在这位居民名下，他会收到办理进展的通知。"))
+    # Not limited to the choices here: the service refuses an unknown or mismatched community.
+    community_id = SelectField(_l("所在社区"), coerce=_id, validate_choice=False,
+                               description=_l("不知道是哪位居民时必选；知道时须与居民的社区一致。"))

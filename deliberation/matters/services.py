@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User
 from ..core import audit
+from ..core.photos import StoredPhoto
 from ..core.time import utcnow
-from ..directory.models import Category
+from ..directory.models import Category, Community
 from ..extensions import db
 from ..notifications import services as notifications
 from . import workflow
-from .models import Channel, Matter
+from .models import Channel, Matter, MatterPhoto
 from .states import MatterState
 
 
@@ -26,22 +29,26 @@ class FilingError(Exception):
 def file_matter(*, filer: User, title: str, description: str, category_id: int, place: str = "",
                 hide_name: bool = False, submit_token: str | None = None,
                 proposer: User | None = None, channel: Channel = Channel.ONLINE,
-                community_id: int | None = None) -> tuple[Matter, bool]:
-    """File a matter; returns (matter, created). A repeated submit token returns the first one."""
+                community_id: int | None = None,
+                photos: Sequence[StoredPhoto] = ()) -> tuple[Matter, bool]:
+    """File a matter; returns (matter, created). A repeated submit token returns the first one.
+
+    A resident files in their own community (`community_id`, if given, must be it). Station
+    staff file on a resident's behalf (代录) with an offline `channel`, for `proposer` when the
+    resident is known (the matter then belongs to the resident's community) or else for the
+    `community_id` they chose. `photos` are already stored (`core.photos.store`).
+    """
     if submit_token:
         existing = db.session.scalar(select(Matter).where(Matter.submit_token == submit_token))
         if existing is not None:
-            return existing, False
+            return _repeat(existing, filer), False
     on_behalf = filer.is_staff and channel != Channel.ONLINE
-    resident = proposer if on_behalf else filer
-    community = community_id if on_behalf else filer.community_id
-    if resident is not None and on_behalf:
-        community = resident.community_id
-    if community is None:
-        raise FilingError("community_id", gettext("请先选择议题所在的社区。"))
+    resident, community = _who_and_where(filer, on_behalf, channel, proposer, community_id)
     category = db.session.get(Category, category_id)
     if category is None or not category.active:
         raise FilingError("category_id", gettext("请选择列表中的分类。"))
+    if len(photos) > MAX_PHOTOS:
+        raise FilingError("photos", gettext("最多上传 %(n)d 张照片。", n=MAX_PHOTOS))
     now = utcnow()
     matter = Matter(
         community_id=community, category_id=category.id, title=title.strip(),
@@ -59,15 +66,53 @@ def file_matter(*, filer: User, title: str, description: str, category_id: int, 
         existing = db.session.scalar(select(Matter).where(Matter.submit_token == submit_token))
         if existing is None:
             raise
-        return existing, False
+        return _repeat(existing, filer), False
+    for position, photo in enumerate(photos):
+        db.session.add(MatterPhoto(matter_id=matter.id, file_key=photo.key, width=photo.width,
+                                   height=photo.height, position=position, created_at=now))
+    db.session.flush()
     audit.record(
         actor_id=filer.id, subject_type="matter", subject_id=matter.id,
         action="file_on_behalf" if on_behalf else "file", to_state=matter.state,
-        details={"channel": channel.value, "category": category.name},
+        details={"channel": channel.value, "category": category.name, "photos": len(photos)},
     )
     if matter.proposer_id:
         notifications.follow(matter, matter.proposer_id)
     return matter, True
+
+
+MAX_PHOTOS = 6
+
+
+def _repeat(existing: Matter, filer: User) -> Matter:
+    if existing.filed_by_id != filer.id:
+        raise FilingError("title", gettext("这张表单已经用过了，请刷新页面后重新填写。"))
+    return existing
+
+
+def _who_and_where(filer: User, on_behalf: bool, channel: Channel, proposer: User | None,
+                   community_id: int | None) -> tuple[User | None, int]:
+    """The resident the matter is for and its community, or FilingError."""
+    if not on_behalf:
+        if channel != Channel.ONLINE:
+            raise FilingError("channel", gettext("只有社工站工作人员可以代录议题。"))
+        own = filer.community
+        if own is None:
+            raise FilingError("community_id", gettext("您的账号还没有登记所在社区，请联系社工站。"))
+        if community_id is not None and community_id != own.id:
+            raise FilingError("community_id",
+                              gettext("只能为您所在的社区（%(c)s）提议。", c=own.name))
+        return filer, own.id
+    if proposer is not None:
+        if proposer.community_id is None:
+            raise FilingError("resident_phone", gettext("这位居民的账号没有登记所在社区。"))
+        if community_id is not None and community_id != proposer.community_id:
+            raise FilingError("community_id", gettext(
+                "这位居民属于%(c)s，与所选社区不一致。", c=proposer.community.name))
+        return proposer, proposer.community_id
+    if community_id is None or db.session.get(Community, community_id) is None:
+        raise FilingError("community_id", gettext("请选择议题所在的社区。"))
+    return None, community_id
 
 
 def can_edit(matter: Matter, user: User | None) -> bool:

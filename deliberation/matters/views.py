@@ -1,13 +1,15 @@
 """Residents' side of matters: file, list, read, edit, resubmit, withdraw.
 
 URL table:
-    /matters/                       matters.needs      the needs list (public)
-    /matters/new                    matters.new        file a matter (login)
-    /matters/mine                   matters.mine       what I filed (login)
-    /matters/<id>                   matters.detail     the matter page with its timeline (public)
-    /matters/<id>/edit              matters.edit       proposer, until screening
-    /matters/<id>/resubmit   POST   matters.resubmit   proposer, after a return
-    /matters/<id>/withdraw          matters.withdraw   proposer, until on an agenda (GET confirms)
+    /matters/                        matters.needs      the needs list (public; sort, filters, q)
+    /matters/new                     matters.new        file a matter (login; staff file 代录)
+    /matters/new/check/<name> POST   matters.check      htmx: validate one field (partial)
+    /matters/mine                    matters.mine       what I filed and co-signed (login)
+    /matters/<id>                    matters.detail     the matter page with its timeline (public)
+    /matters/<id>/edit               matters.edit       proposer, until screening
+    /matters/<id>/resubmit    POST   matters.resubmit   proposer, after a return
+    /matters/<id>/withdraw           matters.withdraw   proposer, until on an agenda (GET confirms)
+Co-sign, follow and photo routes: `matters/support_views.py` (same blueprint).
 """
 
 from __future__ import annotations
@@ -17,18 +19,17 @@ import secrets
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from ..accounts.forms import ConfirmForm
+from ..accounts.models import User
 from ..core import audit
 from ..core.htmx import render
-from ..core.pagination import paginate
-from ..directory.models import Category
+from ..directory.models import Category, Community
 from ..extensions import db
-from . import services, workflow
-from .forms import MatterForm
-from .models import Matter
-from .states import MatterState
+from . import filing, search, services, support, workflow
+from .forms import FilingForm, MatterForm, StaffFilingForm
+from .models import Channel, Matter
 
 bp = Blueprint("matters", __name__, url_prefix="/matters")
 
@@ -55,51 +56,92 @@ def _insider(matter: Matter) -> bool:
         or matter.filed_by_id == u.id)
 
 
-def _categories() -> list[tuple[int, str]]:
-    rows = db.session.scalars(
-        select(Category).where(Category.active.is_(True)).order_by(Category.position, Category.id))
-    return [(c.id, c.name) for c in rows]
-
-
 @bp.get("/")
 def needs():
-    query = (select(Matter).where(Matter.state != MatterState.WITHDRAWN.value)
-             .order_by(Matter.created_at.desc(), Matter.id.desc()))
-    page = paginate(query, request.args.get("page"), per_page=current_app.config["PAGE_SIZE"])
-    return render_template("matters/needs.html", page=page)
+    try:
+        nq = search.parse(request.args)
+    except search.BadQuery as exc:
+        return render_template("errors/error.html", code=400, title=_("筛选条件有误"),
+                               message=str(exc)), 400
+    results = search.fetch(nq, per_page=current_app.config["PAGE_SIZE"])
+    categories = db.session.scalars(select(Category).order_by(Category.position, Category.id)).all()
+    communities = db.session.scalars(select(Community).order_by(Community.id)).all()
+    return render("matters/needs.html", "matters/_needs_results.html", results=results,
+                  nq=nq, categories=categories, communities=communities,
+                  states=search.public_states())
+
+
+def _filing_form() -> FilingForm:
+    form = StaffFilingForm() if current_user.is_staff else FilingForm()
+    filing.prepare(form, check=True)
+    return form
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
-    form = MatterForm()
-    form.category_id.choices = _categories()
+    form = _filing_form()
     if request.method == "GET":
         form.submit_token.data = secrets.token_urlsafe(24)
-    if form.validate_on_submit():
+        if not current_user.is_staff:
+            form.community_id.data = str(current_user.community_id or "")
+        return render_template("matters/new.html", form=form, pending=[], pending_token="")
+    valid = form.validate_on_submit()
+    upload = filing.receive_photos(form, current_user.id)
+    form.photos.errors = list(form.photos.errors) + upload.errors
+    if valid and not upload.errors:
         try:
             matter, created = services.file_matter(
                 filer=current_user, title=form.title.data, description=form.description.data,
                 category_id=form.category_id.data, place=form.place.data or "",
-                hide_name=form.hide_name.data, submit_token=form.submit_token.data)
+                hide_name=form.hide_name.data, submit_token=form.submit_token.data,
+                photos=upload.all, **_on_behalf(form))
         except services.FilingError as exc:
             getattr(form, exc.field, form.title).errors.append(str(exc))
         else:
             if created:
                 flash(_("议题已提交，居委会将在 10 天内初审答复。"), "success")
+            else:
+                upload.discard_new()  # a resent form: the first request's photos are attached
             return redirect(url_for("matters.detail", matter_id=matter.id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("matters/new.html", form=form), status
+    pending = upload.all
+    return render_template("matters/new.html", form=form, pending=pending,
+                           pending_token=filing.pending_token(current_user.id, pending)), 422
+
+
+def _on_behalf(form: FilingForm) -> dict:
+    """The service's arguments for who and where; a bad value raises FilingError."""
+    if not isinstance(form, StaffFilingForm):
+        raw = (form.community_id.data or "").strip()
+        if raw and not raw.isdigit():
+            raise services.FilingError("community_id", _("社区编号无效。"))
+        return {"community_id": int(raw) if raw else None}
+    proposer = None
+    phone = (form.resident_phone.data or "").strip()
+    if phone:
+        proposer = db.session.scalar(select(User).where(User.phone == phone))
+        if proposer is None:
+            raise services.FilingError("resident_phone", _("没有找到这个手机号的居民账号，可以不填。"))
+    return {"channel": Channel(form.channel.data), "proposer": proposer,
+            "community_id": form.community_id.data or None}
+
+
+@bp.post("/new/check/<name>")
+@login_required
+def check(name: str):
+    """htmx: validate the whole form, answer with one field's partial and its errors only."""
+    if name not in filing.CHECKED_FIELDS:
+        abort(404)
+    form = _filing_form()
+    form.validate()
+    return render_template("matters/_check.html", form=form, f=form[name], check=True)
 
 
 @bp.get("/mine")
 @login_required
 def mine():
-    query = (select(Matter)
-             .where(or_(Matter.proposer_id == current_user.id, Matter.filed_by_id == current_user.id))
-             .order_by(Matter.created_at.desc(), Matter.id.desc()))
-    page = paginate(query, request.args.get("page"), per_page=current_app.config["PAGE_SIZE"])
-    return render_template("matters/mine.html", page=page)
+    filed, signed = support.my_matters(current_user)
+    return render_template("matters/mine.html", filed=filed, signed=signed)
 
 
 @bp.get("/<int:matter_id>")
@@ -111,10 +153,16 @@ def detail(matter_id: int):
         with write_transaction():
             workflow.tick_one(db.session.get(Matter, matter_id))
         matter = get_matter(matter_id)
+    return render("matters/detail.html", **detail_context(matter))
+
+
+def detail_context(matter: Matter, **extra) -> dict:
+    from .support_views import support_context
+
     entries = audit.timeline("matter", matter.id, include_internal=_can_see_internal(matter))
-    return render("matters/detail.html", matter=matter, entries=entries,
-                  can_edit=services.can_edit(matter, current_user),
-                  confirm_form=ConfirmForm())
+    return {"matter": matter, "entries": entries, "confirm_form": ConfirmForm(),
+            "can_edit": services.can_edit(matter, current_user),
+            **support_context(matter), **extra}
 
 
 def _can_see_internal(matter: Matter) -> bool:
@@ -129,7 +177,7 @@ def edit(matter_id: int):
     if not services.can_edit(matter, current_user):
         abort(403)
     form = MatterForm(obj=matter)
-    form.category_id.choices = _categories()
+    filing.prepare(form)
     if form.validate_on_submit():
         try:
             services.edit_matter(matter, current_user, title=form.title.data,
@@ -172,3 +220,6 @@ def withdraw(matter_id: int):
     workflow.withdraw(matter, current_user, reason=(request.form.get("reason") or "")[:500])
     flash(_("议题已撤回。"), "success")
     return redirect(url_for("matters.detail", matter_id=matter.id))
+
+
+from . import support_views  # noqa: E402,F401  (its routes join this blueprint)

@@ -1,0 +1,189 @@
+"""The needs list's query: allow-listed orders and filters, search, keyset pagination.
+
+Every order is a keyset over an index (`ix_matter_created`, `ix_matter_cosigns`,
+`ix_matter_state_created`), so page 500 costs what page 1 costs: the cursor carries the last
+row's sort key and the next page starts right after it.
+
+Search finds Chinese words inside titles and descriptions. SQLite: an FTS5 table with the
+trigram tokenizer (`search_matter`, kept in sync by triggers from migration 0002). PostgreSQL:
+ILIKE over `title || ' ' || description`, served by a pg_trgm GIN index on that expression.
+Trigrams need three characters; a two-character word (路灯, 停车) falls back to a plain
+LIKE scan in the list's order, which stops as soon as a page is full. One character is too
+broad to mean anything and is ignored with a hint.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flask_babel import gettext
+from sqlalchemy import Select, column, literal_column, or_, select, table, text, tuple_
+from sqlalchemy.orm import joinedload
+
+from ..directory.models import Category, Community
+from ..extensions import db
+from .models import Matter
+from .states import MatterState
+
+SORTS = ("new", "cosigns", "waiting")
+MAX_TERMS = 5
+MAX_QUERY = 60
+
+
+class BadQuery(ValueError):
+    """An unknown order, filter or cursor; the message is for the user (answered with 400)."""
+
+
+@dataclass
+class NeedsQuery:
+    sort: str = "new"
+    state: str | None = None
+    category_id: int | None = None
+    community_id: int | None = None
+    q: str = ""
+    cursor: tuple[Any, int] | None = None
+    hint: str = ""
+
+    def args(self, **override: Any) -> dict[str, Any]:
+        """URL arguments for this query (for links and the pager); empty values left out."""
+        values = {"sort": self.sort if self.sort != "new" else None, "state": self.state,
+                  "category": self.category_id, "community": self.community_id,
+                  "q": self.q or None}
+        values.update(override)
+        return {k: v for k, v in values.items() if v not in (None, "")}
+
+
+@dataclass
+class Results:
+    items: list[Matter]
+    next_cursor: str | None
+    query: NeedsQuery
+    first_page: bool = True
+    extra: dict = field(default_factory=dict)
+
+
+def public_states() -> list[MatterState]:
+    return [s for s in MatterState if s != MatterState.WITHDRAWN]
+
+
+def parse(args) -> NeedsQuery:
+    """Read the list's URL arguments; anything not on the allow-lists raises BadQuery."""
+    nq = NeedsQuery()
+    sort = args.get("sort") or "new"
+    if sort not in SORTS:
+        raise BadQuery(gettext("不认识的排序方式“%(v)s”。", v=sort[:20]))
+    nq.sort = sort
+    state = args.get("state") or None
+    if state is not None and state not in {s.value for s in public_states()}:
+        raise BadQuery(gettext("不认识的办理状态“%(v)s”。", v=state[:20]))
+    nq.state = state
+    nq.category_id = _existing_id(args.get("category"), Category, gettext("分类"))
+    nq.community_id = _existing_id(args.get("community"), Community, gettext("社区"))
+    q = " ".join((args.get("q") or "").split())[:MAX_QUERY]
+    if q and all(len(t) < 2 for t in q.split()):
+        nq.hint = gettext("请至少输入两个字再搜索。")
+    nq.q = q
+    if args.get("after"):
+        nq.cursor = _decode(args["after"], sort)
+    return nq
+
+
+def _existing_id(raw: str | None, model, what: str) -> int | None:
+    if not raw:
+        return None
+    if not raw.isdigit() or db.session.get(model, int(raw)) is None:
+        raise BadQuery(gettext("没有这个%(what)s：“%(v)s”。", what=what, v=raw[:20]))
+    return int(raw)
+
+
+def fetch(nq: NeedsQuery, per_page: int) -> Results:
+    query = base_query(nq)
+    key = _sort_key(nq.sort)
+    if nq.cursor is not None:
+        after = tuple_(*key) > tuple_(*nq.cursor) if nq.sort == "waiting" else \
+            tuple_(*key) < tuple_(*nq.cursor)
+        query = query.where(after)
+    order = [k.asc() for k in key] if nq.sort == "waiting" else [k.desc() for k in key]
+    query = (query.order_by(*order).limit(per_page + 1)
+             .options(joinedload(Matter.category), joinedload(Matter.community)))
+    rows = list(db.session.scalars(query).unique())
+    items, more = rows[:per_page], len(rows) > per_page
+    next_cursor = _encode(nq.sort, items[-1]) if more else None
+    return Results(items, next_cursor, nq, first_page=nq.cursor is None)
+
+
+def base_query(nq: NeedsQuery) -> Select:
+    query = select(Matter).where(Matter.state != MatterState.WITHDRAWN.value)
+    if nq.sort == "waiting":
+        query = query.where(Matter.state == MatterState.SUBMITTED.value,
+                            Matter.first_answer_at.is_(None))
+    if nq.state:
+        query = query.where(Matter.state == nq.state)
+    if nq.category_id:
+        query = query.where(Matter.category_id == nq.category_id)
+    if nq.community_id:
+        query = query.where(Matter.community_id == nq.community_id)
+    for condition in search_conditions(nq.q):
+        query = query.where(condition)
+    return query
+
+
+def search_conditions(q: str) -> list:
+    terms = [t for t in q.split() if len(t) >= 2][:MAX_TERMS]
+    if not terms:
+        return []
+    if db.session.get_bind().dialect.name == "postgresql":
+        text_of = Matter.title.op("||")(literal_column("' '")).op("||")(Matter.description)
+        return [text_of.ilike(_like(t), escape="\\") for t in terms]
+    conditions = [or_(Matter.title.ilike(_like(t), escape="\\"),
+                      Matter.description.ilike(_like(t), escape="\\"))
+                  for t in terms if len(t) < 3]
+    long_terms = [t for t in terms if len(t) >= 3]
+    if long_terms:
+        match = " AND ".join('"' + t.replace('"', '""') + '"' for t in long_terms)
+        hits = (select(column("rowid")).select_from(table("search_matter"))
+                .where(text("search_matter MATCH :fts").bindparams(fts=match)))
+        conditions.append(Matter.id.in_(hits))
+    return conditions
+
+
+def _like(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _sort_key(sort: str) -> tuple:
+    if sort == "cosigns":
+        return (Matter.cosign_count, Matter.id)
+    return (Matter.created_at, Matter.id)
+
+
+def _encode(sort: str, last: Matter) -> str:
+    value: Any = last.cosign_count if sort == "cosigns" else last.created_at.isoformat()
+    raw = json.dumps([sort, value, last.id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode(token: str, sort: str) -> tuple[Any, int]:
+    problem = BadQuery(gettext("翻页参数无效，请回到第一页重新浏览。"))
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        kind, value, last_id = json.loads(raw)
+        if kind != sort or not isinstance(last_id, int):
+            raise problem
+        if sort == "cosigns":
+            if not isinstance(value, int):
+                raise problem
+            return (value, last_id)
+        return (datetime.fromisoformat(value), last_id)
+    except (ValueError, TypeError) as exc:
+        raise problem from exc
+
+
+def autogenerate_include_name(name: str | None, type_: str, parent_names: dict) -> bool:
+    """Alembic autogenerate: objects named `search_*` are hand-written in migrations (FTS)."""
+    return not (name or "").startswith("search_")

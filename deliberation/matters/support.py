@@ -1,0 +1,125 @@
+"""Residents' support for a matter: co-signing (附议), following, and "my matters".
+
+A co-sign is one row per resident per matter (a unique constraint) and one step of
+`Matter.cosign_count`, both in the same transaction: the insert ignores a duplicate, and only
+an insert that really happened bumps the count with `UPDATE ... SET cosign_count =
+cosign_count + 1`, so two taps at once (or two servers) leave one row and a count of one.
+Co-signs are not audit entries: the `cosign` row, with its time, is the record, and a matter
+with hundreds of supporters keeps a readable timeline.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import joinedload
+
+from ..accounts.models import User
+from ..core.time import utcnow
+from ..extensions import db
+from ..notifications import services as notifications
+from .models import Cosign, Matter
+from .states import COSIGN_OPEN
+
+OPEN_VALUES = [s.value for s in COSIGN_OPEN]
+
+
+class CosignRefused(Exception):
+    """Co-signing is not possible; the message is for the user."""
+
+
+def cosign_problem(matter: Matter, user: User | None) -> str | None:
+    """Why `user` cannot co-sign `matter` now, or None when they can."""
+    if user is None or not user.is_authenticated:
+        return gettext("请先登录再附议。")
+    if user.community_id is None:
+        return gettext("只有登记了所在社区的居民可以附议。")
+    if user.id in (matter.proposer_id, matter.filed_by_id):
+        return gettext("这是您自己提的议题，不需要附议。")
+    if matter.status not in COSIGN_OPEN:
+        return gettext("这个议题现在是「%(state)s」，已不再接受附议。", state=matter.status.label)
+    return None
+
+
+def has_cosigned(matter: Matter, user: User | None) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    return db.session.scalar(select(Cosign.id).where(
+        Cosign.matter_id == matter.id, Cosign.user_id == user.id)) is not None
+
+
+def cosign(matter: Matter, user: User) -> bool:
+    """Co-sign once; True if this call added the co-sign, False if it was already there.
+
+    The co-signer follows the matter from now on, and the proposer hears about it.
+    """
+    problem = cosign_problem(matter, user)
+    if problem:
+        raise CosignRefused(problem)
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    added = db.session.execute(
+        insert(Cosign).values(matter_id=matter.id, user_id=user.id, created_at=utcnow())
+        .on_conflict_do_nothing().returning(Cosign.id)
+    ).scalar() is not None
+    if added:
+        bumped = db.session.execute(
+            update(Matter).where(Matter.id == matter.id, Matter.state.in_(OPEN_VALUES))
+            .values(cosign_count=Matter.cosign_count + 1)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if bumped != 1:
+            # The matter left the open states between our check and now; the request's
+            # rollback takes the inserted row back out.
+            raise CosignRefused(gettext("这个议题刚刚进入下一阶段，已不再接受附议。"))
+        db.session.refresh(matter, ["cosign_count"])
+        if matter.proposer_id:
+            notifications.notify_users(
+                {matter.proposer_id}, kind="cosign", matter=matter,
+                message=gettext("又有一位居民附议，现在共 %(n)d 人附议。", n=matter.cosign_count))
+    notifications.follow(matter, user.id)
+    return added
+
+
+def cosigners(matter: Matter, limit: int = 30) -> list:
+    """The latest co-signers, newest first."""
+    return list(db.session.execute(
+        select(Cosign, User).join(User, User.id == Cosign.user_id)
+        .where(Cosign.matter_id == matter.id)
+        .order_by(Cosign.id.desc()).limit(limit)
+    ).all())
+
+
+def anonymous_supporters(matter: Matter) -> set[int]:
+    """Proposers of hidden-name matters merged into this one: their co-sign stays anonymous."""
+    return set(db.session.scalars(select(Matter.proposer_id).where(
+        Matter.merged_into_id == matter.id, Matter.hide_name.is_(True),
+        Matter.proposer_id.is_not(None))))
+
+
+def public_name(name: str) -> str:
+    """A co-signer's name as the public sees it: the first character, the rest masked."""
+    return name[:1] + "*" * min(max(len(name) - 1, 1), 3)
+
+
+def is_following(matter: Matter, user: User | None) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    return notifications.is_following(matter, user.id)
+
+
+def my_matters(user: User, limit: int = 50) -> tuple[list[Matter], list[Matter]]:
+    """What `user` filed (or was filed for them) and what they co-signed, newest first."""
+    options = (joinedload(Matter.category), joinedload(Matter.community))
+    filed = db.session.scalars(
+        select(Matter).where((Matter.proposer_id == user.id) | (Matter.filed_by_id == user.id))
+        .order_by(Matter.created_at.desc(), Matter.id.desc()).limit(limit).options(*options)
+    ).unique().all()
+    signed = db.session.scalars(
+        select(Matter).join(Cosign, Cosign.matter_id == Matter.id)
+        .where(Cosign.user_id == user.id)
+        .order_by(Cosign.id.desc()).limit(limit).options(*options)
+    ).unique().all()
+    return list(filed), list(signed)
+
