@@ -13,3 +13,15 @@ from .directory.models import (  # noqa: F401
 )
 from .matters.models import Cosign, Follow, Matter, MatterPhoto  # noqa: F401
 from .notifications.models import Notification  # noqa: F401
+from .meetings.models import (  # noqa: F401
+    AgendaItem,
+    Attendance,
+    BallotCast,
+    Meeting,
+    MeetingBody,
+    Objection,
+    Recusal,
+    SpeakRequest,
+    Vote,
+    VoteTally,
+)
