@@ -12,7 +12,6 @@ from .directory.models import (  # noqa: F401
     Street,
 )
 from .matters.models import Cosign, Follow, Matter, MatterPhoto  # noqa: F401
-from .notifications.models import Notification  # noqa: F401
 from .meetings.models import (  # noqa: F401
     AgendaItem,
     Attendance,
@@ -25,3 +24,4 @@ from .meetings.models import (  # noqa: F401
     Vote,
     VoteTally,
 )
+from .notifications.models import Notification  # noqa: F401
