@@ -12,22 +12,25 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from flask_babel import gettext
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..core import audit
 from ..core.time import utcnow
+from ..directory.models import Membership
 from ..extensions import db
 from ..matters import workflow
 from . import rules
 from .models import (
     AgendaItem,
+    Attendance,
     Ballot,
     BallotCast,
     Choice,
     ItemState,
     Meeting,
+    MeetingBody,
     MeetingState,
     Method,
     Outcome,
@@ -70,9 +73,14 @@ def item_bases(item: AgendaItem) -> rules.Bases:
 
 
 def eligible_to_vote(item: AgendaItem, user: User) -> bool:
-    return (user.id in expected_ids(item.meeting) and user.id in present_ids(item.meeting)
-            and not db.session.scalar(select(func.count()).select_from(Recusal).where(
-                Recusal.item_id == item.id, Recusal.user_id == user.id)))
+    """Expected at the meeting, checked in and not recused: one indexed query, however large
+    the body (it runs inside every vote's write transaction)."""
+    member = exists().where(Membership.user_id == user.id, Membership.body_id == MeetingBody.body_id,
+                            MeetingBody.meeting_id == item.meeting_id)
+    present = exists().where(Attendance.meeting_id == item.meeting_id, Attendance.user_id == user.id,
+                             Attendance.present.is_(True))
+    recused = exists().where(Recusal.item_id == item.id, Recusal.user_id == user.id)
+    return bool(db.session.scalar(select(and_(member, present, ~recused))))
 
 
 def count(item: AgendaItem) -> Count:

@@ -85,7 +85,8 @@ def test_check_in_by_code_qr_and_live_quorum(world, login, meeting_of):
     assert "未达法定人数" in screen
     # the recorder marks the chair present: 2 of 3 is more than half
     recorder = login(world.recorder_a)
-    r = recorder.post_form(f"/meetings/{meeting.id}/attendance", {"user_id": world.chair_a.id, "present": "1"})
+    r = recorder.post_form(f"/meetings/{meeting.id}/attendance",
+                           {"user_id": world.chair_a.id, "present": "1"})
     assert r.status_code == 302
     screen = chair.get(f"/meetings/{meeting.id}/chair").get_data(as_text=True)
     assert "已达法定人数" in screen

@@ -153,6 +153,7 @@ def test_two_hundred_members_vote_at_once(app, world, server, ballot):
     assert (item.yes, item.no, item.abstain) == (expected["yes"], expected["no"], expected["abstain"])
     assert item.yes + item.no + item.abstain == VOTERS
     if ballot == "open":
-        rows = dict(db.session.execute(select(Vote.user_id, Vote.choice).where(Vote.item_id == item_id)).all())
+        query = select(Vote.user_id, Vote.choice).where(Vote.item_id == item_id)
+        rows = dict(db.session.execute(query).all())
         assert rows == last  # one row per member, holding their last accepted choice
     assert db.session.get(type(meeting), meeting_id).state == "in_session"
