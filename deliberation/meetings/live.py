@@ -185,9 +185,10 @@ def live(meeting_id: int, view: str):
     if is_htmx() and request.args.get("since") == fingerprint(meeting):
         return "", 204  # nothing changed: htmx 4 leaves the page as it is
     ctx = phone_context(meeting) if view == "phone" else live_context(meeting)
+    ctx["confirm_form"] = ConfirmForm()
     if view == "chair":
         ctx.update(_chair_extras(meeting))
-    response = render_template(VIEWS[view], **ctx, confirm_form=ConfirmForm())
+    response = render_template(VIEWS[view], **ctx)
     return response, 200, {"Vary": "HX-Request"}
 
 

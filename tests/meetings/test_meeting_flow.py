@@ -248,6 +248,11 @@ def test_live_partial_answers_204_when_nothing_changed(world, login, meeting_of,
     changed = client.get(f"/meetings/{meeting.id}/live/projector?since={since}", headers=hx)
     assert changed.status_code == 200 and 'id="tally-yes">1<' in changed.get_data(as_text=True)
     assert client.get(f"/meetings/{meeting.id}/live/chair").status_code == 403
+    chair_live = chair.get(f"/meetings/{meeting.id}/live/chair?since=old", headers=hx)
+    assert chair_live.status_code == 200 and "结束表决并宣布结果" in chair_live.get_data(as_text=True)
+    phone_live = login(world.member_a).get(f"/meetings/{meeting.id}/live/phone", headers=hx)
+    assert phone_live.status_code == 200 and "您的选择" in phone_live.get_data(as_text=True)
+    assert login(world.resident_a).get(f"/meetings/{meeting.id}/live/phone").status_code == 403
     assert client.get(f"/meetings/{meeting.id}/live/nothing").status_code == 404
 
 
