@@ -137,8 +137,9 @@ def create_meeting(actor: User, *, body_ids: list[int], title: str, starts_at: d
     bodies = [db.session.get(Body, i) for i in dict.fromkeys(body_ids)]
     if not bodies or None in bodies:
         raise MeetingError(gettext("请选择召开会议的议事主体。"))
+    # A joint meeting is convened by one of its bodies: the caller must lead at least one.
     allowed = {b.id for b in organisable_bodies(actor)}
-    if any(b.id not in allowed for b in bodies):
+    if not any(b.id in allowed for b in bodies):
         raise Forbidden(gettext("您不能为这个议事主体召集会议。"))
     ids = [b.id for b in bodies]
     if chair_id not in {u.id for u in chair_candidates(ids)} and not _is_staff(chair_id):

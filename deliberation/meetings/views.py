@@ -79,10 +79,12 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
-    bodies = services.organisable_bodies(current_user)
-    if not bodies:
+    own = services.organisable_bodies(current_user)
+    if not own:
         abort(403)
     form = MeetingForm()
+    # Own bodies first; any other body may join a joint meeting (联席会议).
+    bodies = own + [b for b in db.session.scalars(select(Body).order_by(Body.id)) if b not in own]
     body_ids = [b.id for b in bodies]
     form.body_ids.choices = [(b.id, b.name) for b in bodies]
     leaders = services.chair_candidates(body_ids)
@@ -91,7 +93,7 @@ def new():
     form.chair_id.choices = _people(leaders + staff)
     form.recorder_id.choices = _people(members + staff)
     if request.method == "GET":
-        form.body_ids.data = body_ids[:1]
+        form.body_ids.data = [own[0].id]
         if current_user.id in {u.id for u in leaders}:
             form.chair_id.data = current_user.id
     if form.validate_on_submit():
