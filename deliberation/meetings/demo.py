@@ -20,7 +20,7 @@ from ..extensions import db
 from ..matters import workflow
 from ..matters.models import Matter
 from ..matters.states import MatterState
-from . import services, voting
+from . import debate, services, voting
 
 
 def _user(phone: str) -> User:
@@ -51,11 +51,11 @@ def _hold(*, body: Body, title: str, chair: User, recorder: User, matter: Matter
     for u in present:
         services.check_in(meeting, u)
     item = meeting.items[0]
-    services.open_debate(item, chair)
+    debate.open_debate(item, chair)
     for speaker, side in speakers:
-        turn = services.request_to_speak(item, speaker, side)
-        services.give_floor(turn, chair)
-        services.end_speech(turn, chair)
+        turn = debate.request_to_speak(item, speaker, side)
+        debate.give_floor(turn, chair)
+        debate.end_speech(turn, chair)
     voting.open_vote(item, chair, ballot=ballot)
     voters = iter(present)
     for choice, n in votes.items():

@@ -32,6 +32,7 @@ from sqlalchemy import select
 from ..accounts.forms import ConfirmForm
 from ..core.htmx import is_htmx
 from ..extensions import db
+from . import debate as debating
 from . import rules, services, voting
 from .forms import HandsForm, OpenVoteForm
 from .models import AgendaItem, Choice, ItemState, Meeting, MeetingState, Side, SpeakRequest, SpeakState
@@ -61,10 +62,10 @@ def live_context(meeting: Meeting) -> dict:
         b = voting.item_bases(item)
         ctx.update(bases=b, item_quorate=rules.has_quorum(rule, b),
                    item_quorum_needed=rules.quorum_needed(rule, b.members),
-                   count=voting.count(item), recusals=services.recusals(item),
-                   queue=[r for r in services.queue(item)
+                   count=voting.count(item), recusals=debating.recusals(item),
+                   queue=[r for r in debating.queue(item)
                           if r.state in (SpeakState.WAITING.value, SpeakState.SPEAKING.value)],
-                   suggested=services.suggested_next(item))
+                   suggested=debating.suggested_next(item))
         speaking = next((r for r in ctx["queue"] if r.state == SpeakState.SPEAKING.value), None)
         ctx["speaking"] = speaking
         ctx["speaking_ends"] = (speaking.started_at + timedelta(seconds=meeting.speaker_seconds)
@@ -77,8 +78,8 @@ def phone_context(meeting: Meeting) -> dict:
     item, uid = ctx["item"], current_user.id
     ctx["checked_in"] = uid in services.present_ids(meeting)
     if item is not None:
-        ctx.update(recused=services.is_recused(item, uid),
-                   turns_left=meeting.max_turns - services.turns_taken(item, uid),
+        ctx.update(recused=debating.is_recused(item, uid),
+                   turns_left=meeting.max_turns - debating.turns_taken(item, uid),
                    in_queue=any(r.user_id == uid for r in ctx["queue"]),
                    my_request=next((r for r in ctx["queue"] if r.user_id == uid), None),
                    has_voted=voting.has_voted(item, uid), my_vote=voting.my_vote(item, uid),
@@ -199,7 +200,7 @@ def live(meeting_id: int, view: str):
 def debate(item_id: int):
     item = item_or_404(item_id)
     confirmed()
-    run(services.open_debate, item, current_user)
+    run(debating.open_debate, item, current_user)
     return back_to(item)
 
 
@@ -208,7 +209,7 @@ def debate(item_id: int):
 def speak(item_id: int):
     item = item_or_404(item_id)
     confirmed()
-    if run(services.request_to_speak, item, current_user, request.form.get("side", ""))[0]:
+    if run(debating.request_to_speak, item, current_user, request.form.get("side", ""))[0]:
         flash(_("已排队，请等主持人点名。"), "success")
     return back_to(item, "phone")
 
@@ -218,7 +219,7 @@ def speak(item_id: int):
 def floor(request_id: int):
     speaker = db.session.get(SpeakRequest, request_id) or abort(404)
     confirmed()
-    run(services.give_floor, speaker, current_user)
+    run(debating.give_floor, speaker, current_user)
     return back_to(item_or_404(speaker.item_id))
 
 
@@ -228,7 +229,7 @@ def end_speech(request_id: int):
     speaker = db.session.get(SpeakRequest, request_id) or abort(404)
     confirmed()
     own = speaker.user_id == current_user.id
-    run(services.end_speech, speaker, current_user)
+    run(debating.end_speech, speaker, current_user)
     return back_to(item_or_404(speaker.item_id), "phone" if own else "chair")
 
 
@@ -237,7 +238,7 @@ def end_speech(request_id: int):
 def recuse(item_id: int):
     item = item_or_404(item_id)
     confirmed()
-    if run(services.recuse, item, current_user, request.form.get("reason", ""))[0]:
+    if run(debating.recuse, item, current_user, request.form.get("reason", ""))[0]:
         flash(_("已登记回避：您不参加本项的讨论和表决。"), "success")
     return back_to(item, "phone")
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from ..core import audit
 from ..core.time import utcnow
 from ..extensions import db
-from . import rules, services
+from . import debate, rules, services
 from .models import AgendaItem, Meeting, MeetingState, SpeakRequest, SpeakState
 
 if TYPE_CHECKING:
@@ -49,10 +49,10 @@ def build(meeting: Meeting) -> Minutes:
                   absent=[users[i] for i in expected_ids if i not in present],
                   rule=rule, quorum_needed=rules.quorum_needed(rule, len(expected_ids)))
     for item in meeting.items:
-        spoke = [r for r in services.queue(item) if r.state in (SpeakState.DONE.value,
+        spoke = [r for r in debate.queue(item) if r.state in (SpeakState.DONE.value,
                                                                   SpeakState.SPEAKING.value)]
         needed = rules.quorum_needed(rule, item.members_base) if item.members_base is not None else None
-        out.items.append(ItemMinutes(item, spoke, services.recusals(item), needed))
+        out.items.append(ItemMinutes(item, spoke, debate.recusals(item), needed))
     return out
 
 

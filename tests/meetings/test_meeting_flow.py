@@ -257,28 +257,28 @@ def test_live_partial_answers_204_when_nothing_changed(world, login, meeting_of,
 
 
 def test_speaking_turns_limit_and_alternation(world, login, meeting_of):
-    from deliberation.meetings import services
+    from deliberation.meetings import debate, services
 
     matter = accepted_matter(world)
     meeting = meeting_of(matter, present=[world.member_a, world.recorder_a, world.chair_a])
     item = meeting.items[0]
-    services.open_debate(item, world.chair_a)
-    a = services.request_to_speak(item, world.member_a, "for")
-    b = services.request_to_speak(item, world.recorder_a, "for")
-    c = services.request_to_speak(item, world.chair_a, "against")
-    services.give_floor(a, world.chair_a)
-    assert services.suggested_next(item) == c  # for spoke last: against is next
-    services.end_speech(a, world.chair_a)
-    services.give_floor(c, world.chair_a)
-    services.end_speech(c, world.chair_a)
-    assert services.suggested_next(item) == b
-    second = services.request_to_speak(item, world.member_a, "against")
-    services.give_floor(second, world.chair_a)
-    services.end_speech(second, world.chair_a)
+    debate.open_debate(item, world.chair_a)
+    a = debate.request_to_speak(item, world.member_a, "for")
+    b = debate.request_to_speak(item, world.recorder_a, "for")
+    c = debate.request_to_speak(item, world.chair_a, "against")
+    debate.give_floor(a, world.chair_a)
+    assert debate.suggested_next(item) == c  # for spoke last: against is next
+    debate.end_speech(a, world.chair_a)
+    debate.give_floor(c, world.chair_a)
+    debate.end_speech(c, world.chair_a)
+    assert debate.suggested_next(item) == b
+    second = debate.request_to_speak(item, world.member_a, "against")
+    debate.give_floor(second, world.chair_a)
+    debate.end_speech(second, world.chair_a)
     import pytest
 
     with pytest.raises(services.MeetingError, match="最多发言 2 次"):
-        services.request_to_speak(item, world.member_a, "for")
+        debate.request_to_speak(item, world.member_a, "for")
 
 
 def test_minutes_notes_and_confirmation(world, login, meeting_of):

@@ -22,7 +22,7 @@ from werkzeug.serving import make_server
 
 from deliberation.directory.models import Body, BodyKind, BodyRole, Membership
 from deliberation.extensions import db
-from deliberation.meetings import services, voting
+from deliberation.meetings import debate, services, voting
 from deliberation.meetings.models import AgendaItem, Attendance, Vote
 from tests import factories
 
@@ -111,7 +111,7 @@ def test_two_hundred_members_vote_at_once(app, world, server, ballot):
     # everyone has checked in (set up directly: the check-in itself is tested elsewhere)
     db.session.add_all(Attendance(meeting_id=meeting.id, user_id=u.id) for u in members)
     item = meeting.items[0]
-    services.open_debate(item, staff)
+    debate.open_debate(item, staff)
     voting.open_vote(item, staff, ballot=ballot)
     item_id, meeting_id = item.id, meeting.id
     voters = [Voter(server, u.id, *signed_in(app, u)) for u in members]
