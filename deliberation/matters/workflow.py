@@ -148,6 +148,7 @@ EVENT_LABELS: dict[str, str] = {
     "hands_counted": "录入举手表决票数",
     "objection": "居民提出异议",
     "objection_dismissed": "异议不予采纳",
+    "meeting_published": "会议通知",
 }
 
 ANSWERING = frozenset({"accept", "return", "merge", "refer", "reject"})
