@@ -78,7 +78,7 @@ def seed(voters: int):
     from deliberation.extensions import db
     from deliberation.matters import services as matters
     from deliberation.matters import workflow
-    from deliberation.meetings import services, voting
+    from deliberation.meetings import debate, services, voting
     from deliberation.meetings.models import Attendance
 
     pw = generate_password_hash("not-used-bench-only")
@@ -114,7 +114,7 @@ def seed(voters: int):
     services.start(meeting, staff)
     db.session.add_all(Attendance(meeting_id=meeting.id, user_id=u.id) for u in members)
     item = meeting.items[0]
-    services.open_debate(item, staff)
+    debate.open_debate(item, staff)
     voting.open_vote(item, staff)
     db.session.commit()
     return item.id, staff, members
