@@ -12,6 +12,18 @@ from .directory.models import (  # noqa: F401
     Street,
 )
 from .matters.models import Cosign, Follow, Matter, MatterPhoto  # noqa: F401
+from .meetings.models import (  # noqa: F401
+    AgendaItem,
+    Attendance,
+    BallotCast,
+    Meeting,
+    MeetingBody,
+    Objection,
+    Recusal,
+    SpeakRequest,
+    Vote,
+    VoteTally,
+)
 from .notifications.models import Notification  # noqa: F401
 from .tracking.models import (  # noqa: F401
     Assignment,

@@ -104,6 +104,13 @@ def _evaluation_passed(m: Matter) -> str | None:
     return _window_ended(m) or close_problem(m)
 
 
+def _notice_may_end(m: Matter) -> str | None:
+    """The window has ended and no objection (异议) is still waiting for the committee."""
+    from ..meetings.objections import pending_hold
+
+    return _window_ended(m) or pending_hold(m)
+
+
 def _t(name: str, sources: set[MatterState], target: MatterState, actors: set[Actor],
        label: str, required: tuple[str, ...] = (), guard=None) -> Transition:
     return Transition(name, frozenset(sources), target, frozenset(actors), label, required, guard)
@@ -130,7 +137,7 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
     _t("uphold_objection", {S.IN_NOTICE}, S.ACCEPTED, {Actor.COMMITTEE}, "异议成立，重新审议",
        ("reason",)),
     _t("end_notice", {S.IN_NOTICE}, S.IN_PROGRESS, {Actor.SYSTEM}, "公示期满，转入实施",
-       guard=_window_ended),
+       guard=_notice_may_end),
     _t("report_done", {S.IN_PROGRESS, S.RECTIFYING}, S.IN_EVALUATION, {Actor.IMPLEMENTER},
        "报告完成，进入评议", ("reason",)),
     _t("rectify", {S.IN_EVALUATION}, S.RECTIFYING, {Actor.SYSTEM}, "评议不满意，转入整改",
@@ -156,6 +163,14 @@ EVENT_LABELS: dict[str, str] = {
     "spending": "记一笔支出",
     "supervise": "社工站督办",
     "evaluation_result": "评议结果",
+    # meetings
+    "debate_opened": "会议开始讨论",
+    "recuse": "成员声明回避",
+    "vote_opened": "开始表决",
+    "hands_counted": "录入举手表决票数",
+    "objection": "居民提出异议",
+    "objection_dismissed": "异议不予采纳",
+    "meeting_published": "会议通知",
 }
 
 ANSWERING = frozenset({"accept", "return", "merge", "refer", "reject"})
@@ -395,7 +410,7 @@ def due_for_tick(matter: Matter) -> bool:
     if matter.window_ends_at is None or matter.window_ends_at > utcnow():
         return False
     if matter.status == S.IN_NOTICE:
-        return True
+        return _notice_may_end(matter) is None
     if matter.status == S.IN_EVALUATION:
         from ..tracking.evaluation import needs_conclusion
 

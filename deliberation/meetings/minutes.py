@@ -1,0 +1,121 @@
+"""Minutes (会议纪要) generated from the data, their confirmation, and the iCal file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from flask_babel import gettext
+from sqlalchemy import select
+
+from ..core import audit
+from ..core.time import utcnow
+from ..extensions import db
+from . import debate, rules, services
+from .models import AgendaItem, Meeting, MeetingState, SpeakRequest, SpeakState
+
+if TYPE_CHECKING:
+    from ..accounts.models import User
+
+
+@dataclass
+class ItemMinutes:
+    item: AgendaItem
+    speakers: list[SpeakRequest]
+    recused: list  # Recusal rows
+    quorum_needed: int | None
+
+
+@dataclass
+class Minutes:
+    expected: list = field(default_factory=list)   # users
+    present: list = field(default_factory=list)
+    absent: list = field(default_factory=list)
+    rule: rules.RuleSet | None = None
+    quorum_needed: int = 0
+    items: list[ItemMinutes] = field(default_factory=list)
+
+
+def build(meeting: Meeting) -> Minutes:
+    from ..accounts.models import User
+
+    expected_ids = services.expected_ids(meeting)
+    present = services.present_ids(meeting)
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(expected_ids)))}
+    rule = services.rule_of(meeting)
+    out = Minutes(expected=[users[i] for i in expected_ids],
+                  present=[users[i] for i in expected_ids if i in present],
+                  absent=[users[i] for i in expected_ids if i not in present],
+                  rule=rule, quorum_needed=rules.quorum_needed(rule, len(expected_ids)))
+    for item in meeting.items:
+        spoke = [r for r in debate.queue(item) if r.state in (SpeakState.DONE.value,
+                                                                  SpeakState.SPEAKING.value)]
+        needed = rules.quorum_needed(rule, item.members_base) if item.members_base is not None else None
+        out.items.append(ItemMinutes(item, spoke, debate.recusals(item), needed))
+    return out
+
+
+def save_notes(meeting: Meeting, actor: User, notes: str) -> None:
+    if not services.can_record(meeting, actor):
+        raise services.Forbidden(gettext("只有记录员可以填写纪要备注。"))
+    if meeting.chair_confirmed_at and meeting.recorder_confirmed_at:
+        raise services.MeetingError(gettext("纪要已经由主持人和记录员确认，不能再修改。"))
+    meeting.notes = notes.strip()
+    # Notes change what was confirmed: whoever confirmed must confirm again.
+    meeting.chair_confirmed_at = meeting.recorder_confirmed_at = None
+    db.session.flush()
+
+
+def confirm(meeting: Meeting, actor: User) -> None:
+    if meeting.state != MeetingState.ENDED.value:
+        raise services.MeetingError(gettext("散会后才能确认会议纪要。"))
+    now = utcnow()
+    done = False
+    if actor.id == meeting.chair_id:
+        meeting.chair_confirmed_at, done = now, True
+    if actor.id == meeting.recorder_id:
+        meeting.recorder_confirmed_at, done = now, True
+    if not done:
+        raise services.Forbidden(gettext("只有本次会议的主持人和记录员可以确认纪要。"))
+    db.session.flush()
+    audit.record(actor_id=actor.id, subject_type="meeting", subject_id=meeting.id,
+                 action="confirm_minutes")
+
+
+def _ics_text(value: str) -> str:
+    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\r", "").replace("\n", "\\n"))
+
+
+def _fold(line: str) -> list[str]:
+    """RFC 5545 folds lines at 75 octets (continuations begin with a space)."""
+    out, current = [], ""
+    for ch in line:
+        if len((current + ch).encode("utf-8")) > (75 if not out else 74):
+            out.append(current)
+            current = ""
+        current += ch
+    out.append(current)
+    return [out[0]] + [" " + part for part in out[1:]]
+
+
+def ical(meeting: Meeting, url: str) -> str:
+    fmt = "%Y%m%dT%H%M%SZ"
+    ends = meeting.starts_at + timedelta(minutes=meeting.minutes_planned)
+    agenda = "\n".join(f"{i + 1}. {item.matter.title}" for i, item in enumerate(meeting.items))
+    location = meeting.place or meeting.online_link or meeting.mode_label
+    lines = [
+        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//yishiyiyi//meetings//ZH", "CALSCALE:GREGORIAN",
+        "BEGIN:VEVENT",
+        f"UID:meeting-{meeting.id}@yishiyiyi",
+        f"DTSTAMP:{utcnow().strftime(fmt)}",
+        f"DTSTART:{meeting.starts_at.strftime(fmt)}",
+        f"DTEND:{ends.strftime(fmt)}",
+        f"SUMMARY:{_ics_text(meeting.title)}",
+        f"LOCATION:{_ics_text(str(location))}",
+        f"DESCRIPTION:{_ics_text(agenda)}",
+        f"URL:{url}",
+        "END:VEVENT", "END:VCALENDAR",
+    ]
+    return "\r\n".join(part for line in lines for part in _fold(line)) + "\r\n"

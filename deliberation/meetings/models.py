@@ -1,0 +1,348 @@
+"""Meetings (会议), their agenda items, attendance, speakers, recusals, votes and objections.
+
+Secret ballots are stored so that the database cannot link a member to a choice: `BallotCast`
+says only that a member voted (and how many times they changed it), `VoteTally` holds anonymous
+counts per choice. Open ballots store each member's choice in `Vote`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.enums import LabeledEnum
+from ..core.time import utcnow
+from ..directory.models import Body
+from ..extensions import db
+from ..matters.models import Matter
+
+if TYPE_CHECKING:
+    from ..accounts.models import User
+
+
+class MeetingState(LabeledEnum):
+    DRAFT = ("draft", "筹备中", "pending")
+    PUBLISHED = ("published", "已公示议程", "ok")
+    IN_SESSION = ("in_session", "正在开会", "ok")
+    ENDED = ("ended", "已散会", "done")
+
+
+class Mode(LabeledEnum):
+    IN_PERSON = ("in_person", "现场")
+    ONLINE = ("online", "线上")
+    BOTH = ("both", "现场 + 线上")
+
+
+class ItemState(LabeledEnum):
+    PENDING = ("pending", "待议", "pending")
+    DEBATE = ("debate", "讨论中", "ok")
+    VOTING = ("voting", "表决中", "warn")
+    CLOSED = ("closed", "已表决", "done")
+
+
+class Outcome(LabeledEnum):
+    ADOPTED = ("adopted", "通过", "ok")
+    NOT_ADOPTED = ("not_adopted", "未通过", "bad")
+    DEFERRED = ("deferred", "搁置", "warn")
+
+
+class Ballot(LabeledEnum):
+    OPEN = ("open", "记名表决")
+    SECRET = ("secret", "无记名表决")
+
+
+class Method(LabeledEnum):
+    PHONES = ("phones", "手机投票")
+    HANDS = ("hands", "举手表决（记录员录入）")
+
+
+class Choice(LabeledEnum):
+    YES = ("yes", "同意", "ok")
+    NO = ("no", "反对", "bad")
+    ABSTAIN = ("abstain", "弃权", "muted")
+
+
+class Side(LabeledEnum):
+    FOR = ("for", "赞成方", "ok")
+    AGAINST = ("against", "反对方", "bad")
+
+
+class SpeakState(LabeledEnum):
+    WAITING = ("waiting", "排队中")
+    SPEAKING = ("speaking", "正在发言")
+    DONE = ("done", "已发言")
+    WITHDRAWN = ("withdrawn", "已撤回")
+
+
+class ObjectionState(LabeledEnum):
+    PENDING = ("pending", "待处理", "pending")
+    UPHELD = ("upheld", "异议成立", "warn")
+    DISMISSED = ("dismissed", "不予采纳", "muted")
+
+
+class Meeting(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(80))
+    starts_at: Mapped[datetime] = mapped_column()
+    minutes_planned: Mapped[int] = mapped_column(default=120)
+    place: Mapped[str] = mapped_column(String(120), default="")
+    mode: Mapped[str] = mapped_column(String(20), default=Mode.IN_PERSON.value)
+    online_link: Mapped[str] = mapped_column(String(200), default="")
+    chair_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    recorder_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    # The rule set in force, copied from the (first) body when the meeting is made.
+    rule_preset: Mapped[str] = mapped_column(String(30))
+    speaker_seconds: Mapped[int] = mapped_column(default=120)
+    max_turns: Mapped[int] = mapped_column(default=2)
+    state: Mapped[str] = mapped_column(String(20), default=MeetingState.DRAFT.value)
+    checkin_code: Mapped[str] = mapped_column(String(12), unique=True)
+    # Bumped on every change the live screens show, except votes (counted from their rows).
+    version: Mapped[int] = mapped_column(default=1)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column()
+    started_at: Mapped[datetime | None] = mapped_column()
+    ended_at: Mapped[datetime | None] = mapped_column()
+    chair_confirmed_at: Mapped[datetime | None] = mapped_column()
+    recorder_confirmed_at: Mapped[datetime | None] = mapped_column()
+
+    chair: Mapped[User] = relationship(foreign_keys=[chair_id])
+    recorder: Mapped[User] = relationship(foreign_keys=[recorder_id])
+    bodies: Mapped[list[Body]] = relationship(secondary="meeting_body", order_by="Body.id")
+    items: Mapped[list[AgendaItem]] = relationship(
+        back_populates="meeting", order_by="AgendaItem.position, AgendaItem.id",
+        cascade="all, delete-orphan")
+
+    __table_args__ = (
+        CheckConstraint(MeetingState.check_sql("state"), name="state"),
+        CheckConstraint(Mode.check_sql("mode"), name="mode"),
+        CheckConstraint("speaker_seconds BETWEEN 30 AND 1800", name="speaker_seconds_range"),
+        CheckConstraint("max_turns BETWEEN 1 AND 10", name="max_turns_range"),
+        CheckConstraint("minutes_planned > 0", name="minutes_planned_positive"),
+        CheckConstraint("length(title) >= 1", name="title_not_empty"),
+        Index("ix_meeting_starts", "starts_at", "id"),
+    )
+
+    @property
+    def status(self) -> MeetingState:
+        return MeetingState(self.state)
+
+    @property
+    def mode_label(self) -> str:
+        return Mode(self.mode).label
+
+    @property
+    def is_joint(self) -> bool:
+        return len(self.bodies) > 1
+
+    @property
+    def live_item(self) -> AgendaItem | None:
+        return next((i for i in self.items if i.state in (ItemState.DEBATE.value,
+                                                           ItemState.VOTING.value)), None)
+
+
+class MeetingBody(db.Model):
+    """A body taking part in a meeting; a joint meeting (联席会议) has several."""
+
+    __tablename__ = "meeting_body"
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("body.id"), primary_key=True, index=True)
+
+
+class AgendaItem(db.Model):
+    """One matter on one meeting's agenda, debated and voted alone (一事一议)."""
+
+    __tablename__ = "agenda_item"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"))
+    matter_id: Mapped[int] = mapped_column(ForeignKey("matter.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    motion: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(20), default=ItemState.PENDING.value)
+    ballot: Mapped[str] = mapped_column(String(10), default=Ballot.OPEN.value)
+    method: Mapped[str] = mapped_column(String(10), default=Method.PHONES.value)
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    yes: Mapped[int | None] = mapped_column()
+    no: Mapped[int | None] = mapped_column()
+    abstain: Mapped[int | None] = mapped_column()
+    members_base: Mapped[int | None] = mapped_column()
+    present_base: Mapped[int | None] = mapped_column()
+    debate_at: Mapped[datetime | None] = mapped_column()
+    opened_at: Mapped[datetime | None] = mapped_column()
+    closed_at: Mapped[datetime | None] = mapped_column()
+
+    meeting: Mapped[Meeting] = relationship(back_populates="items")
+    matter: Mapped[Matter] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "matter_id"),
+        CheckConstraint(ItemState.check_sql("state"), name="state"),
+        CheckConstraint(Ballot.check_sql("ballot"), name="ballot"),
+        CheckConstraint(Method.check_sql("method"), name="method"),
+        CheckConstraint("outcome IS NULL OR " + Outcome.check_sql("outcome"), name="outcome"),
+        CheckConstraint("(state = 'closed') = (outcome IS NOT NULL)", name="closed_has_outcome"),
+        # A decided item has its count: adopted and not adopted imply a recorded vote.
+        CheckConstraint("outcome IS NULL OR outcome = 'deferred' OR "
+                        "(yes IS NOT NULL AND no IS NOT NULL AND abstain IS NOT NULL "
+                        "AND present_base IS NOT NULL AND yes + no + abstain <= present_base)",
+                        name="decided_has_count"),
+        # One item at a time: at most one item of a meeting in debate or voting.
+        Index("uq_agenda_item_live", "meeting_id", unique=True,
+              sqlite_where=text("state IN ('debate', 'voting')"),
+              postgresql_where=text("state IN ('debate', 'voting')")),
+    )
+
+    @property
+    def status(self) -> ItemState:
+        return ItemState(self.state)
+
+    @property
+    def outcome_enum(self) -> Outcome | None:
+        return Outcome(self.outcome) if self.outcome else None
+
+    @property
+    def is_secret(self) -> bool:
+        return self.ballot == Ballot.SECRET.value
+
+    @property
+    def ballot_label(self) -> str:
+        return Ballot(self.ballot).label
+
+    @property
+    def method_label(self) -> str:
+        return Method(self.method).label
+
+
+class Attendance(db.Model):
+    """Present or absent (签到): checked in by the member's phone or marked by the recorder."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    present: Mapped[bool] = mapped_column(default=True)
+    by_recorder: Mapped[bool] = mapped_column(default=False)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (UniqueConstraint("meeting_id", "user_id"),)
+
+
+class Recusal(db.Model):
+    """A member steps out of one item's vote, quorum and threshold (回避)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("agenda_item.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (UniqueConstraint("item_id", "user_id"),)
+
+
+class SpeakRequest(db.Model):
+    """A member's turn to speak on an item, queued on the chair's screen."""
+
+    __tablename__ = "speak_request"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("agenda_item.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    side: Mapped[str] = mapped_column(String(10))
+    state: Mapped[str] = mapped_column(String(10), default=SpeakState.WAITING.value)
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column()
+    ended_at: Mapped[datetime | None] = mapped_column()
+
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(Side.check_sql("side"), name="side"),
+        CheckConstraint(SpeakState.check_sql("state"), name="state"),
+        Index("uq_speak_request_speaking", "item_id", unique=True,
+              sqlite_where=text("state = 'speaking'"), postgresql_where=text("state = 'speaking'")),
+    )
+
+    @property
+    def side_enum(self) -> Side:
+        return Side(self.side)
+
+
+class Vote(db.Model):
+    """An open-ballot vote: one row per member per item, changed in place until the vote closes."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("agenda_item.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    choice: Mapped[str] = mapped_column(String(10))
+    revision: Mapped[int] = mapped_column(default=1)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("item_id", "user_id"),
+        CheckConstraint(Choice.check_sql("choice"), name="choice"),
+        CheckConstraint("revision >= 1", name="revision_positive"),
+    )
+
+
+class BallotCast(db.Model):
+    """Secret ballot: only that a member voted, never what. No time is kept, so rows cannot be
+    lined up with changes to the tallies."""
+
+    __tablename__ = "ballot_cast"
+    item_id: Mapped[int] = mapped_column(ForeignKey("agenda_item.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), primary_key=True, index=True)
+    revision: Mapped[int] = mapped_column(default=1)
+
+    __table_args__ = (CheckConstraint("revision >= 1", name="revision_positive"),)
+
+
+class VoteTally(db.Model):
+    """Secret ballot: anonymous running counts per choice."""
+
+    __tablename__ = "vote_tally"
+    item_id: Mapped[int] = mapped_column(ForeignKey("agenda_item.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    choice: Mapped[str] = mapped_column(String(10), primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (
+        CheckConstraint(Choice.check_sql("choice"), name="choice"),
+        CheckConstraint("count >= 0", name="count_not_negative"),
+    )
+
+
+class Objection(db.Model):
+    """A resident's objection (异议) to an adopted matter during its resolution notice."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    matter_id: Mapped[int] = mapped_column(ForeignKey("matter.id", ondelete="CASCADE"), index=True)
+    filer_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(20), default=ObjectionState.PENDING.value)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column()
+
+    filer: Mapped[User] = relationship(foreign_keys=[filer_id])
+
+    __table_args__ = (
+        CheckConstraint(ObjectionState.check_sql("state"), name="state"),
+        CheckConstraint("state = 'pending' OR (decided_at IS NOT NULL AND length(decision_reason) > 0)",
+                        name="decided_has_reason"),
+        CheckConstraint("length(text) >= 1", name="text_not_empty"),
+    )
+
+    @property
+    def status(self) -> ObjectionState:
+        return ObjectionState(self.state)

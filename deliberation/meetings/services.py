@@ -1,0 +1,335 @@
+"""Meetings: scheduling, the agenda, publishing, check-in, debate and speakers.
+
+Every function does one whole action (change, audit entry, notifications) and only flushes.
+Voting and closing live in `voting.py`; objections in `objections.py`.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from flask_babel import gettext
+from sqlalchemy import func, select, update
+
+from ..core import audit
+from ..core.time import utcnow
+from ..directory.models import Body, BodyRole, Membership
+from ..extensions import db
+from ..matters import workflow
+from ..matters.models import Matter
+from ..matters.states import MatterState
+from ..notifications import services as notifications
+from . import rules
+from .models import (
+    AgendaItem,
+    Attendance,
+    BallotCast,
+    ItemState,
+    Meeting,
+    MeetingBody,
+    MeetingState,
+    Mode,
+    Vote,
+)
+
+if TYPE_CHECKING:
+    from ..accounts.models import User
+
+CODE_ALPHABET = "ACDEFHJKMNPRTWXY34679"  # no look-alikes (0/O, 1/I/L, 2/Z, 5/S, 8/B)
+LEADING_ROLES = (BodyRole.CHAIR.value, BodyRole.RECORDER.value)
+
+
+class MeetingError(Exception):
+    """A refused meeting action; the message is for the user."""
+
+
+class Forbidden(MeetingError):
+    """The user may not do this (views answer 403)."""
+
+
+# --- who is who ---------------------------------------------------------------------------------
+
+def expected_ids(meeting: Meeting) -> list[int]:
+    """Members expected at the meeting: everyone on any of its bodies, once."""
+    body_ids = [b.id for b in meeting.bodies]
+    return sorted(set(db.session.scalars(
+        select(Membership.user_id).where(Membership.body_id.in_(body_ids)))))
+
+
+def is_expected(meeting: Meeting, user: User | None) -> bool:
+    return bool(user and user.is_authenticated and any(user.member_of(b.id) for b in meeting.bodies))
+
+
+def can_manage(meeting: Meeting, user: User | None) -> bool:
+    """Organisers: staff, the meeting's chair and recorder, a chair or recorder of its bodies."""
+    if not (user and user.is_authenticated):
+        return False
+    return user.is_staff or user.id in (meeting.chair_id, meeting.recorder_id) or any(
+        user.body_role(b.id) in LEADING_ROLES for b in meeting.bodies)
+
+
+def can_chair(meeting: Meeting, user: User | None) -> bool:
+    return bool(user and user.is_authenticated and (user.id == meeting.chair_id or user.is_staff))
+
+
+def can_record(meeting: Meeting, user: User | None) -> bool:
+    return bool(user and user.is_authenticated and (user.id == meeting.recorder_id or user.is_staff))
+
+
+def can_see(meeting: Meeting, user: User | None) -> bool:
+    return meeting.state != MeetingState.DRAFT.value or can_manage(meeting, user)
+
+
+def organisable_bodies(user: User) -> list[Body]:
+    """Bodies whose meetings `user` may call: all for staff, else those they chair or record."""
+    query = select(Body).order_by(Body.id)
+    if not user.is_staff:
+        query = query.join(Membership).where(Membership.user_id == user.id,
+                                             Membership.role.in_(LEADING_ROLES))
+    return list(db.session.scalars(query))
+
+
+def chair_candidates(body_ids: list[int]) -> list[User]:
+    """Who may chair: chairs and recorders of the bodies (the workflow lets them record votes)."""
+    from ..accounts.models import User
+
+    return list(db.session.scalars(
+        select(User).join(Membership).where(Membership.body_id.in_(body_ids),
+                                            Membership.role.in_(LEADING_ROLES))
+        .order_by(User.id).distinct()))
+
+
+def member_candidates(body_ids: list[int]) -> list[User]:
+    from ..accounts.models import User
+
+    return list(db.session.scalars(
+        select(User).join(Membership).where(Membership.body_id.in_(body_ids))
+        .order_by(User.id).distinct()))
+
+
+def rule_of(meeting: Meeting) -> rules.RuleSet:
+    return rules.preset(meeting.rule_preset)
+
+
+def bump(meeting: Meeting) -> None:
+    db.session.execute(update(Meeting).where(Meeting.id == meeting.id)
+                       .values(version=Meeting.version + 1).execution_options(synchronize_session=False))
+    db.session.expire(meeting, ["version"])
+
+
+def _audit(meeting: Meeting, actor: User | None, action: str, *, public: bool = True, **details) -> None:
+    audit.record(actor_id=actor.id if actor else None, subject_type="meeting", subject_id=meeting.id,
+                 action=action, details=details, public=public)
+
+
+# --- scheduling and the agenda ------------------------------------------------------------------
+
+def create_meeting(actor: User, *, body_ids: list[int], title: str, starts_at: datetime, place: str,
+                   mode: str, chair_id: int, recorder_id: int, minutes_planned: int = 120,
+                   online_link: str = "", speaker_seconds: int = 120, max_turns: int = 2,
+                   rule_preset: str | None = None) -> Meeting:
+    bodies = [db.session.get(Body, i) for i in dict.fromkeys(body_ids)]
+    if not bodies or None in bodies:
+        raise MeetingError(gettext("请选择召开会议的议事主体。"))
+    # A joint meeting is convened by one of its bodies: the caller must lead at least one.
+    allowed = {b.id for b in organisable_bodies(actor)}
+    if not any(b.id in allowed for b in bodies):
+        raise Forbidden(gettext("您不能为这个议事主体召集会议。"))
+    ids = [b.id for b in bodies]
+    if chair_id not in {u.id for u in chair_candidates(ids)} and not _is_staff(chair_id):
+        raise MeetingError(gettext("主持人须是这些议事主体的主任、召集人或秘书，或社工站工作人员。"))
+    if recorder_id not in {u.id for u in member_candidates(ids)} and not _is_staff(recorder_id):
+        raise MeetingError(gettext("记录员须是这些议事主体的成员，或社工站工作人员。"))
+    if mode not in Mode.values():
+        raise MeetingError(gettext("请选择会议形式。"))
+    meeting = Meeting(title=title.strip(), starts_at=starts_at, place=place.strip(), mode=mode,
+                      online_link=online_link.strip(), chair_id=chair_id, recorder_id=recorder_id,
+                      minutes_planned=minutes_planned, speaker_seconds=speaker_seconds,
+                      max_turns=max_turns, checkin_code=_new_code(), created_by_id=actor.id,
+                      rule_preset=rules.preset(rule_preset or bodies[0].rule_preset).key)
+    db.session.add(meeting)
+    db.session.flush()
+    for b in bodies:
+        db.session.add(MeetingBody(meeting_id=meeting.id, body_id=b.id))
+    db.session.flush()
+    db.session.refresh(meeting)
+    _audit(meeting, actor, "create", public=False, bodies=ids, title=meeting.title)
+    return meeting
+
+
+def _is_staff(user_id: int) -> bool:
+    from ..accounts.models import User
+
+    u = db.session.get(User, user_id)
+    return bool(u and u.is_staff)
+
+
+def _new_code() -> str:
+    while True:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
+        if not db.session.scalar(select(func.count()).select_from(Meeting)
+                                 .where(Meeting.checkin_code == code)):
+            return code
+
+
+def schedulable_matters(meeting: Meeting) -> list[Matter]:
+    """Accepted (or deferred) matters this meeting may take up: a committee's own community's,
+    any community's for other bodies."""
+    communities = {b.community_id for b in meeting.bodies}
+    query = (select(Matter).where(Matter.state.in_([MatterState.ACCEPTED.value,
+                                                     MatterState.DEFERRED.value]))
+             .order_by(Matter.created_at, Matter.id))
+    if None not in communities:
+        query = query.where(Matter.community_id.in_(communities))
+    return list(db.session.scalars(query))
+
+
+def add_item(meeting: Meeting, matter: Matter, actor: User) -> AgendaItem:
+    if not can_manage(meeting, actor):
+        raise Forbidden(gettext("只有会议的组织者可以安排议程。"))
+    if meeting.state == MeetingState.ENDED.value:
+        raise MeetingError(gettext("会议已经结束，不能再添加议程。"))
+    if matter not in schedulable_matters(meeting):
+        raise MeetingError(gettext("只能把已列为议题（或搁置待议）的议题排入议程。"))
+    workflow.schedule(matter, actor, meeting_id=meeting.id)
+    position = (db.session.scalar(select(func.max(AgendaItem.position))
+                                  .where(AgendaItem.meeting_id == meeting.id)) or 0) + 1
+    motion = matter.title + (("\n" + matter.scope) if matter.scope else "")
+    item = AgendaItem(meeting_id=meeting.id, matter_id=matter.id, position=position, motion=motion)
+    db.session.add(item)
+    db.session.flush()
+    db.session.expire(meeting, ["items"])
+    bump(meeting)
+    return item
+
+
+def remove_item(item: AgendaItem, actor: User) -> None:
+    meeting = item.meeting
+    if not can_manage(meeting, actor):
+        raise Forbidden(gettext("只有会议的组织者可以调整议程。"))
+    if item.state != ItemState.PENDING.value:
+        raise MeetingError(gettext("这一项已经开始讨论，不能移出议程。"))
+    workflow.unschedule(item.matter, actor, reason=gettext("从「%(t)s」议程中移出", t=meeting.title))
+    db.session.delete(item)
+    db.session.flush()
+    db.session.expire(meeting, ["items"])
+    bump(meeting)
+
+
+def publish(meeting: Meeting, actor: User) -> int:
+    """会前公示: the agenda becomes public and every expected member is told. Returns how many."""
+    if not can_manage(meeting, actor):
+        raise Forbidden(gettext("只有会议的组织者可以发布会议。"))
+    if meeting.state != MeetingState.DRAFT.value:
+        raise MeetingError(gettext("会议已经发布过了。"))
+    if not meeting.items:
+        raise MeetingError(gettext("议程是空的：请先把议题排入议程再发布。"))
+    meeting.state = MeetingState.PUBLISHED.value
+    meeting.published_at = utcnow()
+    db.session.flush()
+    bump(meeting)
+    _audit(meeting, actor, "publish", items=[i.matter_id for i in meeting.items])
+    when = meeting.starts_at.strftime("%Y-%m-%d %H:%M")
+    message = gettext("会议通知：「%(t)s」将于 %(when)s（UTC）在 %(place)s 召开，共 %(n)d 项议程。",
+                      t=meeting.title, when=when, place=meeting.place or meeting.mode_label,
+                      n=len(meeting.items))
+    members = set(expected_ids(meeting)) - {actor.id}
+    notifications.notify_users(members, kind="meeting_published", message=message)
+    return len(members)
+
+
+def start(meeting: Meeting, actor: User) -> None:
+    if not can_chair(meeting, actor):
+        raise Forbidden(gettext("只有主持人可以宣布开会。"))
+    if meeting.state != MeetingState.PUBLISHED.value:
+        raise MeetingError(gettext("会议须先发布议程，才能开会。"))
+    meeting.state = MeetingState.IN_SESSION.value
+    meeting.started_at = utcnow()
+    db.session.flush()
+    bump(meeting)
+    _audit(meeting, actor, "start")
+
+
+def end(meeting: Meeting, actor: User) -> int:
+    """散会. Items never reached are deferred back to the queue; returns how many."""
+    if not can_chair(meeting, actor):
+        raise Forbidden(gettext("只有主持人可以宣布散会。"))
+    if meeting.state != MeetingState.IN_SESSION.value:
+        raise MeetingError(gettext("会议不在进行中。"))
+    if meeting.live_item is not None:
+        raise MeetingError(gettext("还有一项正在讨论或表决，请先结束它。"))
+    from .voting import defer_item
+
+    pending = [i for i in meeting.items if i.state == ItemState.PENDING.value]
+    for item in pending:
+        defer_item(item, actor, reason=gettext("会议未及审议，退回待议。"))
+    meeting.state = MeetingState.ENDED.value
+    meeting.ended_at = utcnow()
+    db.session.flush()
+    bump(meeting)
+    _audit(meeting, actor, "end", deferred=len(pending))
+    return len(pending)
+
+
+# --- attendance -----------------------------------------------------------------------------------
+
+def attendance(meeting: Meeting) -> dict[int, Attendance]:
+    rows = db.session.scalars(select(Attendance).where(Attendance.meeting_id == meeting.id))
+    return {a.user_id: a for a in rows}
+
+
+def present_ids(meeting: Meeting) -> set[int]:
+    return set(db.session.scalars(select(Attendance.user_id).where(
+        Attendance.meeting_id == meeting.id, Attendance.present.is_(True))))
+
+
+def meeting_by_code(code: str) -> Meeting | None:
+    code = "".join(ch for ch in (code or "").upper() if ch.isalnum())
+    if not code:
+        return None
+    return db.session.scalar(select(Meeting).where(Meeting.checkin_code == code))
+
+
+def check_in(meeting: Meeting, user: User) -> bool:
+    """The member checks in from their phone. Idempotent; False when already present."""
+    if meeting.state not in (MeetingState.PUBLISHED.value, MeetingState.IN_SESSION.value):
+        raise MeetingError(gettext("这次会议现在不能签到。"))
+    if not is_expected(meeting, user):
+        raise Forbidden(gettext("您不是本次会议的应到成员，不能签到。"))
+    return _set_presence(meeting, user.id, True, by_recorder=False)
+
+
+def mark(meeting: Meeting, actor: User, user_id: int, present: bool) -> None:
+    """The recorder marks a member present or absent."""
+    if not can_record(meeting, actor):
+        raise Forbidden(gettext("只有记录员可以登记出席。"))
+    if meeting.state == MeetingState.ENDED.value:
+        raise MeetingError(gettext("会议已经结束，出席情况不能再改。"))
+    if user_id not in expected_ids(meeting):
+        raise MeetingError(gettext("此人不是本次会议的应到成员。"))
+    live = meeting.live_item
+    if not present and live is not None and _has_voted(live, user_id):
+        raise MeetingError(gettext("此人已在当前表决中投票，表决结束前不能登记为缺席。"))
+    _set_presence(meeting, user_id, present, by_recorder=True)
+
+
+def _has_voted(item: AgendaItem, user_id: int) -> bool:
+    model = BallotCast if item.is_secret else Vote
+    return bool(db.session.scalar(select(func.count()).select_from(model).where(
+        model.item_id == item.id, model.user_id == user_id)))
+
+
+def _set_presence(meeting: Meeting, user_id: int, present: bool, *, by_recorder: bool) -> bool:
+    row = db.session.scalar(select(Attendance).where(Attendance.meeting_id == meeting.id,
+                                                     Attendance.user_id == user_id))
+    if row is not None and row.present == present:
+        return False
+    if row is None:
+        row = Attendance(meeting_id=meeting.id, user_id=user_id)
+        db.session.add(row)
+    row.present, row.by_recorder, row.at = present, by_recorder, utcnow()
+    db.session.flush()
+    bump(meeting)
+    return True

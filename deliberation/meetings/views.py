@@ -1,0 +1,268 @@
+"""Meetings, organiser's side: schedule, agenda, publish, iCal, QR, minutes, body rule sets.
+
+URL table:
+    /meetings/                              meetings.index        upcoming and past meetings
+    /meetings/new                  GET/POST meetings.new          call a meeting (organisers)
+    /meetings/<id>                          meetings.detail       agenda (public once published)
+    /meetings/<id>/agenda          POST     meetings.add_item     put an accepted matter on it
+    /meetings/items/<id>/remove    POST     meetings.remove_item  take it off again
+    /meetings/<id>/publish         POST     meetings.publish      会前公示, notify members
+    /meetings/<id>/start           POST     meetings.start        chair opens the meeting
+    /meetings/<id>/end             POST     meetings.end          chair closes the meeting
+    /meetings/<id>/meeting.ics              meetings.ical         calendar file
+    /meetings/<id>/qr.svg                   meetings.qr           check-in QR (organisers)
+    /meetings/<id>/minutes                  meetings.minutes      会议纪要, A4 print layout
+    /meetings/<id>/minutes/notes   POST     meetings.notes        recorder's notes
+    /meetings/<id>/minutes/confirm POST     meetings.confirm      chair or recorder confirms
+    /meetings/rules/<body_id>      GET/POST meetings.body_rules   a body's rule set (staff)
+Live pages and item actions are in `live.py`; objections in `notice.py`.
+"""
+
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import to_utc
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..accounts.forms import ConfirmForm
+from ..accounts.models import User
+from ..core import audit
+from ..core.time import utcnow
+from ..directory.models import Body
+from ..extensions import db
+from ..matters.models import Matter
+from ..matters.workflow import NotAllowed, Refused
+from . import minutes as minutes_data
+from . import rules, services
+from .forms import MeetingForm, NotesForm, RulePresetForm
+from .models import AgendaItem, Meeting, MeetingState
+
+bp = Blueprint("meetings", __name__, url_prefix="/meetings")
+
+
+def get_meeting(meeting_id: int) -> Meeting:
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None or not services.can_see(meeting, current_user):
+        abort(404)
+    return meeting
+
+
+def run(action, *args, **kwargs):
+    """Call a service; refusals become a flash message, permission refusals a 403."""
+    try:
+        return True, action(*args, **kwargs)
+    except (services.Forbidden, NotAllowed):
+        abort(403)
+    except (services.MeetingError, Refused) as exc:
+        db.session.rollback()  # nothing half-done is committed with the redirect
+        flash(str(exc), "error")
+        return False, None
+
+
+def confirmed() -> None:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+
+
+@bp.get("/")
+def index():
+    query = select(Meeting).order_by(Meeting.starts_at.desc(), Meeting.id.desc()).limit(100)
+    meetings = [m for m in db.session.scalars(query) if services.can_see(m, current_user)]
+    can_call = current_user.is_authenticated and bool(services.organisable_bodies(current_user))
+    return render_template("meetings/index.html", meetings=meetings, can_call=can_call)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    own = services.organisable_bodies(current_user)
+    if not own:
+        abort(403)
+    form = MeetingForm()
+    # Own bodies first; any other body may join a joint meeting (联席会议).
+    bodies = own + [b for b in db.session.scalars(select(Body).order_by(Body.id)) if b not in own]
+    body_ids = [b.id for b in bodies]
+    form.body_ids.choices = [(b.id, b.name) for b in bodies]
+    leaders = services.chair_candidates(body_ids)
+    members = services.member_candidates(body_ids)
+    staff = [current_user] if current_user.is_staff else []
+    form.chair_id.choices = _people(leaders + staff)
+    form.recorder_id.choices = _people(members + staff)
+    if request.method == "GET":
+        form.body_ids.data = [own[0].id]
+        if current_user.id in {u.id for u in leaders}:
+            form.chair_id.data = current_user.id
+    if form.validate_on_submit():
+        ok, meeting = run(
+            services.create_meeting, current_user, body_ids=form.body_ids.data,
+            title=form.title.data, starts_at=to_utc(form.starts_at.data).replace(tzinfo=None),
+            place=form.place.data or "", mode=form.mode.data, chair_id=form.chair_id.data,
+            recorder_id=form.recorder_id.data, minutes_planned=form.minutes_planned.data,
+            online_link=form.online_link.data or "", speaker_seconds=form.speaker_seconds.data,
+            max_turns=form.max_turns.data, rule_preset=form.rule_preset.data or None)
+        if ok:
+            flash(_("会议已创建。请把议题排入议程，然后发布。"), "success")
+            return redirect(url_for("meetings.detail", meeting_id=meeting.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("meetings/new.html", form=form), status
+
+
+def _people(users: list[User]) -> list[tuple[int, str]]:
+    seen: dict[int, str] = {}
+    for u in users:
+        seen.setdefault(u.id, u.display_name)
+    return list(seen.items())
+
+
+@bp.get("/<int:meeting_id>")
+def detail(meeting_id: int):
+    meeting = get_meeting(meeting_id)
+    manage = services.can_manage(meeting, current_user)
+    return render_template(
+        "meetings/detail.html", meeting=meeting, manage=manage,
+        chair=services.can_chair(meeting, current_user),
+        expected=services.is_expected(meeting, current_user),
+        schedulable=services.schedulable_matters(meeting) if manage else [],
+        rule=services.rule_of(meeting), confirm_form=ConfirmForm())
+
+
+@bp.post("/<int:meeting_id>/agenda")
+@login_required
+def add_item(meeting_id: int):
+    meeting = get_meeting(meeting_id)
+    confirmed()
+    matter = db.session.get(Matter, request.form.get("matter_id", type=int) or 0)
+    if matter is None:
+        flash(_("请选择一个议题。"), "error")
+    elif run(services.add_item, meeting, matter, current_user)[0]:
+        flash(_("已排入议程：%(t)s", t=matter.title), "success")
+    return redirect(url_for("meetings.detail", meeting_id=meeting.id))
+
+
+@bp.post("/items/<int:item_id>/remove")
+@login_required
+def remove_item(item_id: int):
+    item = db.session.get(AgendaItem, item_id) or abort(404)
+    meeting_id = item.meeting_id
+    confirmed()
+    if run(services.remove_item, item, current_user)[0]:
+        flash(_("已移出议程，议题回到待议。"), "success")
+    return redirect(url_for("meetings.detail", meeting_id=meeting_id))
+
+
+@bp.post("/<int:meeting_id>/publish")
+@login_required
+def publish(meeting_id: int):
+    meeting = get_meeting(meeting_id)
+    confirmed()
+    ok, n = run(services.publish, meeting, current_user)
+    if ok:
+        flash(_("议程已公示，已通知 %(n)d 位成员。", n=n), "success")
+    return redirect(url_for("meetings.detail", meeting_id=meeting.id))
+
+
+@bp.post("/<int:meeting_id>/start")
+@login_required
+def start(meeting_id: int):
+    meeting = get_meeting(meeting_id)
+    confirmed()
+    if run(services.start, meeting, current_user)[0]:
+        return redirect(url_for("meetings.chair", meeting_id=meeting.id))
+    return redirect(url_for("meetings.detail", meeting_id=meeting.id))
+
+
+@bp.post("/<int:meeting_id>/end")
+@login_required
+def end(meeting_id: int):
+    meeting = get_meeting(meeting_id)
+    confirmed()
+    ok, deferred = run(services.end, meeting, current_user)
+    if ok:
+        flash(_("已散会。") + (_("未及审议的 %(n)d 项已退回待议。", n=deferred) if deferred else ""),
+              "success")
+        return redirect(url_for("meetings.minutes", meeting_id=meeting.id))
+    return redirect(url_for("meetings.chair", meeting_id=meeting.id))
+
+
+@bp.get("/<int:meeting_id>/meeting.ics")
+def ical(meeting_id: int):
+    meeting = get_meeting(meeting_id)
+    body = minutes_data.ical(meeting, url_for("meetings.detail", meeting_id=meeting.id, _external=True))
+    return body, 200, {"Content-Type": "text/calendar; charset=utf-8",
+                       "Content-Disposition": f'attachment; filename="meeting-{meeting.id}.ics"'}
+
+
+@bp.get("/<int:meeting_id>/qr.svg")
+@login_required
+def qr(meeting_id: int):
+    meeting = get_meeting(meeting_id)
+    if not services.can_manage(meeting, current_user):
+        abort(403)
+    import qrcode
+    import qrcode.image.svg
+
+    target = url_for("meetings.checkin", code=meeting.checkin_code, _external=True)
+    image = qrcode.make(target, image_factory=qrcode.image.svg.SvgPathImage, box_size=12, border=2)
+    out = io.BytesIO()
+    image.save(out)
+    return out.getvalue(), 200, {"Content-Type": "image/svg+xml", "Cache-Control": "private, no-store"}
+
+
+@bp.get("/<int:meeting_id>/minutes")
+def minutes(meeting_id: int):
+    meeting = get_meeting(meeting_id)
+    if meeting.state == MeetingState.DRAFT.value:
+        abort(404)
+    return render_template("meetings/minutes.html", meeting=meeting, m=minutes_data.build(meeting),
+                           recorder=services.can_record(meeting, current_user),
+                           chair=services.can_chair(meeting, current_user),
+                           notes_form=NotesForm(notes=meeting.notes), confirm_form=ConfirmForm())
+
+
+@bp.post("/<int:meeting_id>/minutes/notes")
+@login_required
+def notes(meeting_id: int):
+    meeting = get_meeting(meeting_id)
+    form = NotesForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if run(minutes_data.save_notes, meeting, current_user, form.notes.data or "")[0]:
+        flash(_("备注已保存。"), "success")
+    return redirect(url_for("meetings.minutes", meeting_id=meeting.id))
+
+
+@bp.post("/<int:meeting_id>/minutes/confirm")
+@login_required
+def confirm(meeting_id: int):
+    meeting = get_meeting(meeting_id)
+    confirmed()
+    if run(minutes_data.confirm, meeting, current_user)[0]:
+        flash(_("已确认会议纪要。"), "success")
+    return redirect(url_for("meetings.minutes", meeting_id=meeting.id))
+
+
+@bp.route("/rules/<int:body_id>", methods=["GET", "POST"])
+@login_required
+def body_rules(body_id: int):
+    if not current_user.is_staff:
+        abort(403)
+    body = db.session.get(Body, body_id) or abort(404)
+    form = RulePresetForm(rule_preset=rules.preset(body.rule_preset).key)
+    if form.validate_on_submit():
+        before = body.rule_preset
+        body.rule_preset = form.rule_preset.data
+        db.session.flush()
+        audit.record(actor_id=current_user.id, subject_type="body", subject_id=body.id,
+                     action="rule_preset", details={"from": before, "to": body.rule_preset,
+                                                    "at": utcnow().isoformat()}, public=False)
+        flash(_("表决规则已保存，之后召集的会议按新规则计票。"), "success")
+        return redirect(url_for("meetings.body_rules", body_id=body.id))
+    return render_template("meetings/body_rules.html", body=body, form=form,
+                           presets=rules.PRESETS.values()), 422 if request.method == "POST" else 200
+
+
+from . import live, notice  # noqa: E402,F401  (their routes join this blueprint)

@@ -1,0 +1,94 @@
+"""The demo meetings, and who may reach which meeting page."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from deliberation import demo
+from deliberation.core import time as clock
+from deliberation.extensions import db
+from deliberation.matters.models import Matter
+from deliberation.meetings import demo as meeting_demo
+from deliberation.meetings.models import AgendaItem, Meeting
+
+from .conftest import accepted_matter
+
+
+def test_demo_steps_hold_one_adopting_and_one_rejecting_meeting(app):
+    demo.load()
+    meeting_demo.demo_steps(clock.utcnow())
+    clock.freeze(None)
+    db.session.commit()
+    lamp = db.session.scalar(select(Matter).where(Matter.title == "5 栋楼道灯坏了"))
+    parking = db.session.scalar(select(Matter).where(Matter.title == "小区东门乱停车"))
+    assert lamp.state == "in_notice"
+    assert parking.state == "not_adopted"
+    meetings = db.session.scalars(select(Meeting).order_by(Meeting.id)).all()
+    assert [m.state for m in meetings] == ["ended", "ended"]
+    secret = db.session.scalar(select(AgendaItem).where(AgendaItem.matter_id == parking.id))
+    assert (secret.ballot, secret.yes, secret.no, secret.abstain) == ("secret", 2, 5, 1)
+
+
+@pytest.fixture
+def running(world, meeting_of):
+    return meeting_of(accepted_matter(world), present=[world.member_a, world.recorder_a])
+
+
+@pytest.mark.parametrize(("role", "allowed"), [
+    ("anonymous", set()), ("resident", set()), ("council", set()),
+    ("committee", {"chair", "phone"}), ("staff", {"chair"}), ("admin", {"chair"}),
+])
+def test_live_pages_by_role(world, login, client, running, role, allowed):
+    user = world.roles()[role]
+    c = login(user) if user else client
+    for page in ("chair", "phone"):
+        status = c.get(f"/meetings/{running.id}/{page}").status_code
+        if page in allowed:
+            assert status == 200, (role, page)
+        else:
+            assert status in (302, 403), (role, page, status)
+    assert c.get(f"/meetings/{running.id}/projector").status_code == 200
+    assert c.get(f"/meetings/{running.id}").status_code == 200
+
+
+@pytest.mark.parametrize("role", ["resident", "council", "business", "member"])
+def test_only_leaders_call_meetings_and_act_as_chair(world, login, running, role):
+    user = world.member_a if role == "member" else world.roles()[role]
+    c = login(user)
+    assert c.get("/meetings/new").status_code == 403
+    item = running.items[0]
+    for action in ("debate", "close", "defer"):
+        assert c.post_form(f"/meetings/items/{item.id}/{action}").status_code == 403, action
+    assert c.post_form(f"/meetings/{running.id}/end").status_code == 403
+    assert c.post_form(f"/meetings/{running.id}/publish").status_code == 403
+
+
+def test_body_rule_preset_is_set_by_staff(world, login):
+    url = f"/meetings/rules/{world.federation.id}"
+    assert login(world.chair_a).get(url).status_code == 403
+    staff = login(world.staff)
+    assert "村民代表会议" in staff.get(url).get_data(as_text=True)
+    assert staff.post_form(url, {"rule_preset": "village_representatives"}).status_code == 302
+    db.session.expire_all()
+    assert world.federation.rule_preset == "village_representatives"
+    assert staff.post_form(url, {"rule_preset": "nonsense"}).status_code == 422
+
+
+def test_meeting_takes_its_rule_from_the_body(world, meeting_of):
+    world.committee_a.rule_preset = "two_thirds"
+    db.session.commit()
+    meeting = meeting_of(accepted_matter(world), start=False)
+    assert meeting.rule_preset == "two_thirds"
+
+
+def test_joint_meeting_expects_members_of_every_body(world, login, meeting_of):
+    from deliberation.meetings import services
+
+    meeting = meeting_of(accepted_matter(world), start=False,
+                         body_ids=[world.committee_a.id, world.federation.id])
+    assert meeting.is_joint
+    assert set(services.expected_ids(meeting)) == {world.chair_a.id, world.recorder_a.id,
+                                                    world.member_a.id, world.council_member.id}
+    page = login(world.council_member).get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert "联席会议" in page and "我的参会页" in page
