@@ -77,11 +77,12 @@ def _register_blueprints(app: Flask) -> None:
     from .matters.screening import bp as screening_bp
     from .matters.views import bp as matters_bp
     from .notifications.views import bp as notifications_bp
+    from .opinions.views import bp as opinions_bp
     from .public.views import bp as public_bp
     from .tracking.views import bp as tracking_bp
 
     for bp in (public_bp, accounts_bp, admin_bp, matters_bp, screening_bp, notifications_bp,
-               tracking_bp):
+               tracking_bp, opinions_bp):
         app.register_blueprint(bp)
 
 

@@ -24,3 +24,9 @@ from .tracking.models import (  # noqa: F401
     ReportPhoto,
     Spending,
 )
+from .opinions.models import (  # noqa: F401
+    Opinion,
+    OpinionAgree,
+    OpinionReport,
+    OpinionSummary,
+)
