@@ -22,7 +22,18 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -91,9 +102,13 @@ def index(matter_id: int):
                             after=request.args.get("after"))
     except listing.BadCursor:
         abort(400)
-    return render("opinions/index.html", "opinions/_page.html", matter=matter, page=page,
-                  counts=services.counts(matter.id), stances=list(Stance),
-                  reply_form=ReplyForm(formdata=None))
+    # `render()` takes `page` as its own argument, hence the two calls here.
+    template = "opinions/_page.html" if is_htmx() else "opinions/index.html"
+    response = make_response(render_template(
+        template, matter=matter, page=page, counts=services.counts(matter.id),
+        stances=list(Stance), reply_form=ReplyForm(formdata=None)))
+    response.headers.add("Vary", "HX-Request")
+    return response
 
 
 @bp.post("/matters/<int:matter_id>/opinions")
