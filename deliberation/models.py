@@ -13,6 +13,12 @@ from .directory.models import (  # noqa: F401
 )
 from .matters.models import Cosign, Follow, Matter, MatterPhoto  # noqa: F401
 from .notifications.models import Notification  # noqa: F401
+from .opinions.models import (  # noqa: F401
+    Opinion,
+    OpinionAgree,
+    OpinionReport,
+    OpinionSummary,
+)
 from .tracking.models import (  # noqa: F401
     Assignment,
     Evaluation,
@@ -23,10 +29,4 @@ from .tracking.models import (  # noqa: F401
     Rating,
     ReportPhoto,
     Spending,
-)
-from .opinions.models import (  # noqa: F401
-    Opinion,
-    OpinionAgree,
-    OpinionReport,
-    OpinionSummary,
 )
