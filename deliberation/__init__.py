@@ -78,11 +78,12 @@ def _register_blueprints(app: Flask) -> None:
     from .matters.views import bp as matters_bp
     from .meetings.views import bp as meetings_bp
     from .notifications.views import bp as notifications_bp
+    from .opinions.views import bp as opinions_bp
     from .public.views import bp as public_bp
     from .tracking.views import bp as tracking_bp
 
     for bp in (public_bp, accounts_bp, admin_bp, matters_bp, screening_bp, notifications_bp,
-               tracking_bp, meetings_bp):
+               tracking_bp, meetings_bp, opinions_bp):
         app.register_blueprint(bp)
 
 

@@ -25,6 +25,12 @@ from .meetings.models import (  # noqa: F401
     VoteTally,
 )
 from .notifications.models import Notification  # noqa: F401
+from .opinions.models import (  # noqa: F401
+    Opinion,
+    OpinionAgree,
+    OpinionReport,
+    OpinionSummary,
+)
 from .tracking.models import (  # noqa: F401
     Assignment,
     Evaluation,

@@ -171,6 +171,13 @@ EVENT_LABELS: dict[str, str] = {
     "objection": "居民提出异议",
     "objection_dismissed": "异议不予采纳",
     "meeting_published": "会议通知",
+    # opinions (issue 9); the last two name notifications only
+    "opinion_summary": "居委会撰写意见汇总",
+    "opinion_held": "一条意见被多人举报，暂时隐藏待审核",
+    "opinion_hidden": "居委会隐藏了一条意见",
+    "opinion_reports_dismissed": "居委会驳回了对一条意见的举报",
+    "opinions_new": "议题有新的居民意见",
+    "opinion_restored": "意见恢复显示",
 }
 
 ANSWERING = frozenset({"accept", "return", "merge", "refer", "reject"})
