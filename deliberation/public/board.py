@@ -37,18 +37,18 @@ class Board:
         return sum(self.counts.get(s, 0) for s in IN_HAND)
 
 
-def _in_state(state: S, community_id: int | None, order, limit: int) -> list[Matter]:
-    query = select(Matter).where(Matter.state == state.value)
+def _in_state(state: S, community_id: int | None, order, limit: int, *where) -> list[Matter]:
+    query = select(Matter).where(Matter.state == state.value, *where)
     if community_id is not None:
         query = query.where(Matter.community_id == community_id)
     return list(db.session.scalars(query.order_by(*order).limit(limit)))
 
 
 def open_notices(community_id: int | None, limit: int = 10) -> list[Matter]:
-    """Notices still open for objections, the soonest-ending first."""
-    rows = _in_state(S.IN_NOTICE, community_id, (Matter.window_ends_at, Matter.id), limit)
-    now = utcnow()
-    return [m for m in rows if m.window_ends_at is None or m.window_ends_at > now]
+    """Notices still open for objections, the soonest-ending first. (A notice whose window has
+    ended moves on at the next tick; until then it is no longer open for objections.)"""
+    return _in_state(S.IN_NOTICE, community_id, (Matter.window_ends_at, Matter.id), limit,
+                     Matter.window_ends_at > utcnow())
 
 
 def build(community_id: int | None) -> Board:

@@ -10,10 +10,11 @@ public reasons and summaries, and a vote's aggregate count. Times are UTC, ISO 8
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
-from flask import Response, abort, jsonify, render_template, request, url_for
+from flask import Response, abort, render_template, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -71,12 +72,12 @@ def matters_json():
         .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
     latest = {d.matter.id: d for d in decisions.for_matters([m.id for m in rows])}
     more = page * PER_PAGE < (total or 0)
-    return jsonify({
+    return Response(json.dumps({
         "total": total, "page": page, "per_page": PER_PAGE,
         "next": url_for(".matters_json", page=page + 1, _external=True) if more else None,
         "licence": "CC BY 4.0",
         "matters": [matter_record(m, latest.get(m.id)) for m in rows],
-    })
+    }, ensure_ascii=False), mimetype="application/json")
 
 
 @bp.get("/open/decisions.atom")
