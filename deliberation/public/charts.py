@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 WIDTH = 360          # viewBox width; the SVG scales to the screen
 PLOT = 280           # the longest bar; the rest is room for the value at its end
-LABEL_H = 22         # a row's label line
-BAR_H = 18
+LABEL_H = 28         # a row's label line
+BAR_H = 22
 BAR_GAP = 4
-ROW_GAP = 12
+ROW_GAP = 14
 COLOURS = ("#b3261e", "#6d6772", "#1e6b34")
 
 
@@ -67,7 +67,7 @@ def bar_chart(chart_id: str, title: str, series: list[str],
     top = max(values, default=0) or 1
     out, y = [], 0.0
     for label, vs in rows:
-        label_y = y + LABEL_H - 6
+        label_y = y + LABEL_H - 8
         y += LABEL_H
         bars = []
         for i, (name, value) in enumerate(zip(series, vs, strict=True)):

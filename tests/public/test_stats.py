@@ -60,7 +60,7 @@ def cohort(world, seed):
 
 
 def figures(html: str) -> dict[str, str]:
-    return dict(re.findall(r'<dd data-key="(\w+)">([^<]*)</dd>', html))
+    return dict(re.findall(r'<dd data-key="(\w+)"[^>]*>([^<]*)</dd>', html))
 
 
 class ChartParser(HTMLParser):
