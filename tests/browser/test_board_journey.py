@@ -34,7 +34,7 @@ def test_resident_reads_the_board_and_statistics(phone_page, world, commit_db):
 
     page = phone_page()
     page.goto("/")
-    assert page.get_by_role("heading", name="测试街道 议事公开栏").is_visible()
+    assert page.get_by_role("heading", name="测试街道 社区议事厅").is_visible()
     assert page.locator("#notices").get_by_text("3 栋加装电梯").is_visible()
     assert page.locator("#closed").get_by_text("分类亭两座已投用").is_visible()
     _no_sideways_scroll(page)

@@ -121,7 +121,7 @@ def head(html: str) -> dict[str, str]:
 
 def test_every_public_page_has_a_clear_title_and_description(client, board, world):
     pages = {
-        "/": "测试街道 议事公开栏", f"/c/{world.a.id}": "幸福社区 议事公开栏",
+        "/": "测试街道 社区议事厅", f"/c/{world.a.id}": "幸福社区 议事公开栏",
         "/stats": "测试街道 议事统计", f"/c/{world.b.id}/stats": "和平社区 议事统计",
         f"/notices/{board['notice'].id}/print": "决议公示：幸福 3 栋加装电梯",
     }
