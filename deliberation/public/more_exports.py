@@ -1,0 +1,98 @@
+"""Exports of the meetings and tracking tables, registered only when those packages exist.
+
+Only aggregates and public facts: a vote's counts, never who chose what; an organisation's
+name, never a person's phone; an evaluation round's tallies, never a resident's rating.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..matters.models import Matter
+from ..matters.states import MatterState as S
+from . import sources
+from .exports import _batched, register, when
+
+
+def _yuan(cents: int | None) -> str:
+    whole, part = divmod(int(cents or 0), 100)
+    return f"{whole}.{part:02d}"
+
+
+def _public_matter_ids():
+    return select(Matter.id).where(Matter.state != S.WITHDRAWN.value)
+
+
+def _label(enum, value: str | None) -> str:
+    try:
+        return str(enum(value).label) if value else ""
+    except ValueError:
+        return value or ""
+
+
+def _register_meetings(mm) -> None:
+    @register("meetings", "会议与表决计数", [
+        "会议编号", "会议", "议事主体", "开始时间", "地点", "方式", "会议状态", "议题编号", "议题",
+        "表决方式", "结果", "同意", "反对", "弃权", "到会人数"])
+    def meeting_rows() -> Iterator[list]:
+        query = select(mm.Meeting).options(selectinload(mm.Meeting.bodies),
+                                           selectinload(mm.Meeting.items))
+        for m in _batched(query):
+            head = [m.id, m.title, "、".join(b.name for b in m.bodies), when(m.starts_at), m.place,
+                    m.mode_label, m.status.label]
+            items = [i for i in m.items if i.matter.state != S.WITHDRAWN.value]
+            if not items:
+                yield head + [""] * 8
+            for i in items:
+                yield head + [i.matter_id, i.matter.title, _label(mm.Ballot, i.ballot),
+                              _label(mm.Outcome, i.outcome), i.yes, i.no, i.abstain,
+                              i.present_base]
+
+
+def _register_tracking(tm) -> None:
+    @register("pledges", "资源认捐", [
+        "编号", "议题编号", "议题", "认捐组织", "资源类型", "内容", "数量", "金额或估值（元）",
+        "状态", "认捐时间", "到位时间"])
+    def pledge_rows() -> Iterator[list]:
+        query = select(tm.Pledge).where(tm.Pledge.matter_id.in_(_public_matter_ids()))
+        for p in _batched(query):
+            org = p.organisation.name if p.organisation else ""
+            yield [p.id, p.matter_id, _title(p.matter_id), org, p.kind_label,
+                   p.description, p.quantity, _yuan(p.amount_cents), p.status_enum.label,
+                   when(p.created_at), when(p.fulfilled_at)]
+
+    @register("ledger", "资金台账（支出）", [
+        "编号", "议题编号", "议题", "金额（元）", "用途", "支出日期", "记录时间"])
+    def ledger_rows() -> Iterator[list]:
+        query = select(tm.Spending).where(tm.Spending.matter_id.in_(_public_matter_ids()))
+        for s in _batched(query):
+            yield [s.id, s.matter_id, _title(s.matter_id), _yuan(s.amount_cents), s.what,
+                   s.spent_on.isoformat(), when(s.created_at)]
+
+    @register("evaluations", "满意度评议", [
+        "编号", "议题编号", "议题", "轮次", "开始时间", "截止时间", "满意", "基本满意", "不满意",
+        "结果", "结束时间"])
+    def evaluation_rows() -> Iterator[list]:
+        query = select(tm.Evaluation).where(tm.Evaluation.matter_id.in_(_public_matter_ids()))
+        for e in _batched(query):
+            yield [e.id, e.matter_id, _title(e.matter_id), e.round, when(e.opened_at),
+                   when(e.ends_at), e.satisfied, e.basically_satisfied, e.not_satisfied,
+                   e.outcome_enum.label if e.outcome_enum else "", when(e.concluded_at)]
+
+
+def _title(matter_id: int) -> str:
+    from ..extensions import db
+
+    matter = db.session.get(Matter, matter_id)
+    return matter.title if matter else ""
+
+
+_mm = sources.meetings_models()
+if _mm is not None and hasattr(_mm, "AgendaItem"):
+    _register_meetings(_mm)
+_tm = sources.tracking_models()
+if _tm is not None and all(hasattr(_tm, n) for n in ("Pledge", "Spending", "Evaluation")):
+    _register_tracking(_tm)
