@@ -30,6 +30,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from ..core.pagination import paginate
 from ..directory.models import Community
@@ -135,7 +136,7 @@ def change_password():
 @staff_required
 def residents():
     q = (request.args.get("q") or "").strip()[:40]
-    query = select(User).order_by(User.id.desc())
+    query = select(User).options(selectinload(User.community)).order_by(User.id.desc())
     if q:
         like = f"%{q}%"
         query = query.where(or_(User.display_name.like(like), User.phone.like(like),
