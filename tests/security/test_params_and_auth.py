@@ -94,6 +94,17 @@ def test_residents_search_treats_wildcards_as_text(world, login):
     assert "王阿姨" in c.get("/staff/residents?q=王阿").get_data(as_text=True)
 
 
+def test_nul_characters_are_refused_not_stored(client, world, login):
+    """PostgreSQL cannot store NUL: it must be a 400 everywhere, never a 500."""
+    assert client.get("/matters/?page=%00").status_code == 400
+    assert login(world.staff).get("/staff/residents?q=a%00b").status_code == 400
+    r = client.post_form("/login", {"phone": "139\x0000000000", "password": "x"})
+    assert r.status_code == 400
+    r = login(world.resident_a).post_form("/matters/new", {
+        "title": "空\x00字符", "description": "x", "category_id": world.categories[0].id})
+    assert r.status_code == 400
+
+
 def test_login_answers_the_same_for_a_disabled_account(client, world):
     world.resident_a2.active = False
     db.session.commit()
