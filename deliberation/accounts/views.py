@@ -30,6 +30,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from ..core.pagination import paginate
 from ..directory.models import Community
@@ -61,7 +62,9 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def register():
+    """Throttled like login: its duplicate-phone message would otherwise enumerate numbers."""
     if current_user.is_authenticated:
         return redirect(url_for("public.home"))
     form = RegisterForm()
@@ -135,11 +138,13 @@ def change_password():
 @staff_required
 def residents():
     q = (request.args.get("q") or "").strip()[:40]
-    query = select(User).order_by(User.id.desc())
+    query = select(User).options(selectinload(User.community)).order_by(User.id.desc())
     if q:
-        like = f"%{q}%"
-        query = query.where(or_(User.display_name.like(like), User.phone.like(like),
-                                User.household.like(like)))
+        # The search text is text: % and _ match themselves, not everyone.
+        like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(or_(User.display_name.like(like, escape="\\"),
+                                User.phone.like(like, escape="\\"),
+                                User.household.like(like, escape="\\")))
     page = paginate(query, request.args.get("page"), per_page=current_app.config["PAGE_SIZE"])
     return render_template("accounts/residents.html", page=page, q=q)
 
@@ -186,6 +191,10 @@ def _back() -> str:
     return _safe_next(request.form.get("next") or request.referrer and urlsplit(request.referrer).path)
 
 
+def _secure_cookies() -> bool:
+    return bool(current_app.config["SESSION_COOKIE_SECURE"])
+
+
 @bp.post("/prefs/text")
 def toggle_text():
     if not ConfirmForm().validate_on_submit():
@@ -193,7 +202,7 @@ def toggle_text():
     response = redirect(_back())
     large = request.cookies.get("text") != "large"
     response.set_cookie("text", "large" if large else "normal", max_age=365 * 86400,
-                        samesite="Lax", httponly=True)
+                        samesite="Lax", httponly=True, secure=_secure_cookies())
     return response
 
 
@@ -204,5 +213,6 @@ def set_lang():
     lang = request.form.get("lang")
     response = redirect(_back())
     if lang in ("zh_CN", "en"):
-        response.set_cookie("lang", lang, max_age=365 * 86400, samesite="Lax", httponly=True)
+        response.set_cookie("lang", lang, max_age=365 * 86400, samesite="Lax", httponly=True,
+                            secure=_secure_cookies())
     return response

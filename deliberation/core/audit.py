@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, select, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from ..extensions import db
 from .time import utcnow
@@ -154,4 +154,6 @@ def timeline(subject_type: str, subject_id: int, *, include_internal: bool = Fal
     )
     if not include_internal:
         query = query.where(AuditEntry.public.is_(True))
+    # Actors loaded in one query, not one per entry (tests/test_query_counts.py).
+    query = query.options(selectinload(AuditEntry.actor))
     return list(db.session.scalars(query.order_by(AuditEntry.seq)).all())
