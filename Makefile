@@ -29,7 +29,7 @@ test: install
 	$(BIN)/python -m pytest
 
 lint: install
-	$(BIN)/ruff check deliberation tests bench wsgi.py
+	$(BIN)/ruff check deliberation tests bench bin wsgi.py
 
 clean:
 	rm -rf $(VENV) instance test-artifacts

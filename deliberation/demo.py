@@ -24,6 +24,7 @@ from .directory.models import (
 from .extensions import db
 from .matters import services as matters
 from .matters import workflow
+from .matters.models import Matter
 
 DEMO_PASSWORD = "Yishiyiyi2026"  # noqa: S105  (published demo logins, demo data only)
 CATEGORIES = ["环境卫生", "设施维修", "加装电梯", "停车交通", "安全隐患", "养老助残", "儿童青少年",
@@ -37,6 +38,7 @@ LOGINS: list[tuple[str, str, str]] = [
     ("13900000012", "幸福社区 林秘书", "幸福社区居委会秘书（记录员）"),
     ("13900000051", "社联会 吴会长", "社会组织联合会会长（议事会）"),
     ("13900000041", "商联会 郑老板", "商业联合会会员（认捐）"),
+    ("13900000061", "暖阳 刘社工", "承接组织（暖阳为老服务中心）：报告进展"),
     ("13800000101", "王阿姨", "居民（幸福社区）"),
     ("13800000102", "李大爷", "居民（幸福社区）"),
     ("13800000201", "赵女士", "居民（和平社区）"),
@@ -60,7 +62,7 @@ def _user(phone: str, name: str, community: Community | None, household: str = "
 
 def load() -> None:
     now = clock.utcnow()
-    clock.freeze(now - timedelta(days=30))
+    clock.freeze(now - timedelta(days=80))
     try:
         _load(now)
     finally:
@@ -139,8 +141,74 @@ def _load(now) -> None:
         "sun": _user("13800000301", "孙大姐", guangming, "三组 17 号"),
     }
     db.session.flush()
-    _matters(now, residents, staff, categories={c.name: c for c in db.session.scalars(
-        db.select(Category))})
+    categories = {c.name: c for c in db.session.scalars(db.select(Category))}
+    # A social worker of 暖阳为老服务中心 who carries adopted matters out and reports progress.
+    worker = _user("13900000061", "暖阳 刘社工", xingfu, by=staff)
+    directory.add_org_member(orgs["social"], worker.id, admin.id)
+    _whole_loop(now, residents, categories)
+    _matters(now, residents, staff, categories=categories)
+    from .meetings.demo import demo_steps as meetings_demo
+
+    meetings_demo(now)
+    _upcoming(now, residents, categories)
+
+
+def _upcoming(now, residents: dict[str, User], categories: dict) -> None:
+    """An accepted matter, one on next week's published agenda, and one its proposer withdrew."""
+    from .meetings import services as meetings
+
+    heping_chair = _chair_of(residents["zhao"].community_id)
+    recorder = db.session.scalar(db.select(User).where(User.phone == "13900000022"))
+    waste = db.session.scalar(db.select(Matter).where(Matter.title == "垃圾分类点太臭"))
+    childcare = db.session.scalar(db.select(Matter).where(Matter.title == "想办儿童暑期托管"))
+    _at(now, 0.8)
+    workflow.accept(waste, heping_chair, scope="与物业、清运公司商定清运时间，改善分类点卫生。")
+    workflow.accept(childcare, heping_chair)
+    committee = db.session.scalar(db.select(Body).where(Body.name == "和平社区居民自治委员会"))
+    meeting = meetings.create_meeting(heping_chair, body_ids=[committee.id], title="和平社区居民议事会（下周）",
+                                      starts_at=now + timedelta(days=6), place="和平社区活动室",
+                                      mode="both", chair_id=heping_chair.id, recorder_id=recorder.id)
+    meetings.add_item(meeting, childcare, heping_chair)
+    meetings.publish(meeting, heping_chair)
+    _at(now, 0.5)
+    m, _created = matters.file_matter(filer=residents["qian"], title="楼顶水箱有异味",
+                                      description="6 栋自来水有点味道。", category_id=categories["其他"].id,
+                                      place="6 栋")
+    _at(now, 0.4)
+    workflow.withdraw(m, residents["qian"], reason="物业已经清洗过水箱，没问题了。")
+
+
+# Matters that went through the whole loop two months ago: adopted in a meeting, then carried
+# out, evaluated, rectified and closed by the tracking demo (one per end state it knows).
+LOOP_MATTERS = [
+    ("wang", "中心花园路灯不亮", "花园里三盏路灯坏了，晚上散步看不清路。", "设施维修", "中心花园"),
+    ("li", "单元门禁经常坏", "3 栋 1 单元门禁常坏，外人随便进。", "安全隐患", "3 栋 1 单元"),
+    ("zhang", "楼下需要休息座椅", "老人买菜回来没地方歇脚，希望楼下放几张长椅。", "养老助残", "8 栋楼下"),
+    ("wang", "垃圾桶不够用", "5 栋旁的垃圾桶每天都满出来。", "环境卫生", "5 栋旁"),
+    ("li", "自行车棚漏雨", "车棚顶棚破了，下雨电动车都淋湿。", "设施维修", "3 栋车棚"),
+]
+
+
+def _whole_loop(now, residents: dict[str, User], categories: dict) -> None:
+    from .meetings.demo import _hold
+    from .tracking.demo import demo_steps as tracking_demo
+
+    committee = db.session.scalar(db.select(Body).where(Body.name == "幸福社区居民自治委员会"))
+    members = sorted((m.user for m in committee.memberships), key=lambda u: u.phone)
+    chair, recorder = members[0], members[1]
+    ids = []
+    for offset, (who, title, description, category, place) in enumerate(LOOP_MATTERS):
+        _at(now, 75 - offset)
+        m, _created = matters.file_matter(filer=residents[who], title=title, description=description,
+                                          category_id=categories[category].id, place=place)
+        _at(now, 73 - offset)
+        workflow.accept(m, chair)
+        _at(now, 68 - offset)
+        _hold(body=committee, title=f"幸福社区居民议事会（第 {offset + 1} 次）", chair=chair,
+              recorder=recorder, matter=m, place="幸福社区活动中心二楼", present=members,
+              votes={"yes": 3, "abstain": 1}, ballot="open", speakers=[(members[2], "for")])
+        ids.append(m.id)
+    tracking_demo(ids, now)
 
 
 def _chair_of(community_id: int) -> User:

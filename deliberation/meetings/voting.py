@@ -291,3 +291,10 @@ def has_any_vote(item: AgendaItem) -> bool:
     if item.method == Method.HANDS.value:
         return item.yes is not None
     return ballot_fingerprint(item) != "0.0"
+
+
+def vote_opened_on(matter_id: int) -> bool:
+    """Has a vote on this matter opened (or finished) in any meeting? Opinions close then."""
+    return bool(db.session.scalar(select(exists().where(
+        AgendaItem.matter_id == matter_id,
+        AgendaItem.state.in_([ItemState.VOTING.value, ItemState.CLOSED.value])))))

@@ -68,12 +68,13 @@ class Refused(OpinionError):
 def voting_open(matter: Matter) -> bool:
     """Has voting on this matter opened? Opinions close when it has.
 
-    The meetings package plugs in here: while the matter is still `scheduled`, this must also
-    answer True once the vote on its agenda item has opened (ask the meetings service for an
-    open or finished vote on the matter). Until meetings exist only the state tells: a matter
-    past `scheduled` (adopted, not adopted, in notice and later) has been voted on.
+    A matter past `scheduled` has been voted on; a scheduled matter closes its opinions as
+    soon as the vote on its agenda item opens in the meeting.
     """
-    return matter.status in VOTED_STATES
+    from ..meetings.voting import vote_opened_on
+
+    return matter.status in VOTED_STATES or (
+        matter.status == S.SCHEDULED and vote_opened_on(matter.id))
 
 
 def closed_reason(matter: Matter) -> str | None:

@@ -237,3 +237,26 @@ def test_keyset_pages_have_every_opinion_once(world, app, client, matter):
         assert client.get(f"/matters/{matter.id}/opinions?after=nonsense").status_code == 400
     finally:
         del app.config["OPINION_PAGE_SIZE"]
+
+
+def test_opening_the_vote_in_a_meeting_closes_opinions(world, login, matter):
+    """The real plug: a vote opened on the matter's agenda item closes its opinions."""
+    from deliberation.core.time import utcnow
+    from deliberation.meetings import debate, services as meetings, voting
+
+    a = login(world.resident_a)
+    meeting = meetings.create_meeting(world.chair_a, body_ids=[world.committee_a.id], title="议事会",
+                                      starts_at=utcnow(), place="活动室", mode="in_person",
+                                      chair_id=world.chair_a.id, recorder_id=world.recorder_a.id)
+    item = meetings.add_item(meeting, matter, world.chair_a)
+    meetings.publish(meeting, world.chair_a)
+    meetings.start(meeting, world.chair_a)
+    for member in (world.chair_a, world.recorder_a, world.member_a):
+        meetings.check_in(meeting, member)
+    debate.open_debate(item, world.chair_a)
+    db.session.commit()
+    assert post(a, matter, stance="for", text="讨论时说一句").status_code == 303
+    voting.open_vote(item, world.chair_a)
+    db.session.commit()
+    response = post(a, matter, stance="for", text="表决时再说一句")
+    assert response.status_code == 409 and "表决已经开始" in response.get_data(as_text=True)
