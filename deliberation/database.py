@@ -78,3 +78,14 @@ def write_transaction():
         raise
     finally:
         _force_write.reset(token)
+
+
+def dialect_insert(model):
+    """INSERT for the bound dialect, so callers can use ON CONFLICT DO NOTHING/UPDATE ... RETURNING."""
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    from .extensions import db
+
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return insert(model)

@@ -165,7 +165,8 @@ def _upcoming(now, residents: dict[str, User], categories: dict) -> None:
     workflow.accept(waste, heping_chair, scope="与物业、清运公司商定清运时间，改善分类点卫生。")
     workflow.accept(childcare, heping_chair)
     committee = db.session.scalar(db.select(Body).where(Body.name == "和平社区居民自治委员会"))
-    meeting = meetings.create_meeting(heping_chair, body_ids=[committee.id], title="和平社区居民议事会（下周）",
+    meeting = meetings.create_meeting(heping_chair, body_ids=[committee.id],
+                                      title="和平社区居民议事会（下周）",
                                       starts_at=now + timedelta(days=6), place="和平社区活动室",
                                       mode="both", chair_id=heping_chair.id, recorder_id=recorder.id)
     meetings.add_item(meeting, childcare, heping_chair)

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 from flask_babel import gettext
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload
 
 from ..accounts.models import User
 from ..core.time import utcnow
+from ..database import dialect_insert
 from ..extensions import db
 from ..notifications import services as notifications
 from .models import Cosign, Matter
@@ -58,9 +57,8 @@ def cosign(matter: Matter, user: User) -> bool:
     problem = cosign_problem(matter, user)
     if problem:
         raise CosignRefused(problem)
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     added = db.session.execute(
-        insert(Cosign).values(matter_id=matter.id, user_id=user.id, created_at=utcnow())
+        dialect_insert(Cosign).values(matter_id=matter.id, user_id=user.id, created_at=utcnow())
         .on_conflict_do_nothing().returning(Cosign.id)
     ).scalar() is not None
     if added:

@@ -13,11 +13,10 @@ from typing import TYPE_CHECKING
 
 from flask_babel import gettext
 from sqlalchemy import and_, exists, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..core import audit
 from ..core.time import utcnow
+from ..database import dialect_insert
 from ..directory.models import Membership
 from ..extensions import db
 from ..matters import workflow
@@ -167,8 +166,7 @@ def cast(item_id: int, user: User, choice: str,
     if item.is_secret:
         return _cast_secret(item, user, choice, receipt)
     now = utcnow()
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(Vote).values(item_id=item.id, user_id=user.id, choice=choice, revision=1,
+    stmt = dialect_insert(Vote).values(item_id=item.id, user_id=user.id, choice=choice, revision=1,
                                updated_at=now)
     stmt = stmt.on_conflict_do_update(
         index_elements=["item_id", "user_id"],

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..core.audit import AuditEntry
 from ..core.time import utcnow
+from ..database import dialect_insert
 from ..extensions import db
 from ..matters.models import Follow, Matter
 from .models import Notification
@@ -77,6 +76,4 @@ def mark_all_read(user_id: int) -> None:
 
 
 def _insert_ignore(model, **values) -> None:
-    dialect = db.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    db.session.execute(insert(model).values(**values).on_conflict_do_nothing())
+    db.session.execute(dialect_insert(model).values(**values).on_conflict_do_nothing())

@@ -12,12 +12,11 @@ from dataclasses import dataclass
 
 from flask_babel import gettext
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..accounts.models import User
 from ..core import audit
 from ..core.time import utcnow
+from ..database import dialect_insert
 from ..directory.models import Body, BodyKind, Membership
 from ..extensions import db
 from ..matters.models import Matter
@@ -65,9 +64,8 @@ def report(opinion: Opinion, matter: Matter, reporter: User, reason: str) -> boo
         raise Refused(problem)
     if reason not in ReportReason.values():
         raise Refused(gettext("请选择举报理由。"))
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     added = db.session.execute(
-        insert(OpinionReport).values(opinion_id=opinion.id, reporter_id=reporter.id,
+        dialect_insert(OpinionReport).values(opinion_id=opinion.id, reporter_id=reporter.id,
                                      reason=reason, created_at=utcnow())
         .on_conflict_do_nothing().returning(OpinionReport.id)
     ).scalar() is not None

@@ -13,12 +13,11 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import gettext
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..accounts.models import User
 from ..core import audit
 from ..core.time import utcnow
+from ..database import dialect_insert
 from ..extensions import db
 from ..matters.models import Matter
 from ..matters.states import MatterState as S
@@ -203,9 +202,8 @@ def agree(opinion: Opinion, matter: Matter, user: User) -> bool:
     problem = agree_problem(opinion, matter, user)
     if problem:
         raise Refused(problem)
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     added = db.session.execute(
-        insert(OpinionAgree).values(opinion_id=opinion.id, user_id=user.id, created_at=utcnow())
+        dialect_insert(OpinionAgree).values(opinion_id=opinion.id, user_id=user.id, created_at=utcnow())
         .on_conflict_do_nothing().returning(OpinionAgree.id)
     ).scalar() is not None
     if added:
