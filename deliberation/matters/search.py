@@ -95,7 +95,9 @@ def parse(args) -> NeedsQuery:
 def _existing_id(raw: str | None, model, what: str) -> int | None:
     if not raw:
         return None
-    if not raw.isdigit() or db.session.get(model, int(raw)) is None:
+    # ASCII digits within the 32-bit key range: larger numbers overflow the database driver.
+    if not (raw.isascii() and raw.isdigit() and int(raw) < 2**31) \
+            or db.session.get(model, int(raw)) is None:
         raise BadQuery(gettext("没有这个%(what)s：“%(v)s”。", what=what, v=raw[:20]))
     return int(raw)
 
