@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
 URL_ATTRS = {"href", "src", "action", "formaction", "xlink:href", "data", "poster", "hx-get",
              "hx-post", "hx-put", "hx-delete", "hx-patch"}
+# Our own server-drawn charts (templates/public/_chart.html): an <svg> with one of these classes
+# and a data-chart id. Text a user typed never carries both, so any other <svg> is injected.
+CHART_CLASSES = {"chart-svg", "chart-swatch"}
+CHART_ID = re.compile(r"^[a-z][a-z0-9_-]{0,30}$")
+
+
+def is_our_chart(tag: str, a: dict) -> bool:
+    return (tag == "svg" and (a.get("class") or "") in CHART_CLASSES
+            and bool(CHART_ID.match(a.get("data-chart") or "")))
 
 
 @dataclass
@@ -35,7 +45,8 @@ class Page(HTMLParser):
         a = dict(attrs)
         if tag == "script" and not (a.get("src") or "").startswith("/static/"):
             self.problems.append(f"<script> without a /static/ src: {attrs}")
-        if tag in ("svg", "iframe", "object", "embed", "base", "math"):
+        if tag in ("svg", "iframe", "object", "embed", "base", "math", "foreignobject") \
+                and not is_our_chart(tag, a):
             self.problems.append(f"<{tag}> in the page: {attrs}")
         for name, value in attrs:
             if name.startswith("on"):

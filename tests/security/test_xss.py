@@ -46,6 +46,14 @@ NOT_USER_TEXT = {
     "audit_entry.from_state", "audit_entry.to_state", "audit_entry.prev_hash", "audit_entry.hash",
     "matter.state", "matter.channel", "matter.submit_token", "membership.role",
     "matter_photo.file_key", "notification.kind",
+    # meetings, tracking, opinions: states, choices and generated keys
+    "meeting.mode", "meeting.rule_preset", "meeting.state", "meeting.checkin_code",
+    "agenda_item.state", "agenda_item.ballot", "agenda_item.method", "agenda_item.outcome",
+    "objection.state", "speak_request.side", "speak_request.state", "vote.choice",
+    "vote_tally.choice", "evaluation.outcome", "offer.kind", "pledge.kind", "pledge.status",
+    "phase.key", "rating.choice", "report_photo.file_key", "spending.receipt_key",
+    "opinion.stance", "opinion.photo_key", "opinion.visibility", "opinion_report.reason",
+    "opinion_report.resolution",
 }
 # Fields that must be seen (escaped) on some page: proof the crawl reaches what it should.
 MUST_SHOW_FORMS = {"title", "description", "place", "display_name", "household", "name", "scope",
@@ -209,3 +217,13 @@ def test_photo_error_messages_escape_the_file_name(app):
         html = render_template_string(
             '{% from "_macros.html" import field %}<p class="error">{{ m }}</p>', m=message)
     assert "<img" not in html and "&lt;img src=x" in html
+
+
+def test_the_scanner_allows_our_charts_and_nothing_that_looks_like_them():
+    ours = ('<svg class="chart-svg" data-chart="funnel" viewBox="0 0 1 1"><rect/></svg>'
+            '<svg class="chart-swatch" data-chart="stages" width="14"></svg>')
+    assert Page("/stats", ours).problems == []
+    for injected in ("<svg onload=f(1)>", '<svg class="chart-svg">', '<svg data-chart="x">',
+                     '<svg class="chart-svg" data-chart="x" onload="f()">',
+                     '<svg class="chart-svg" data-chart="&quot;><script>">'):
+        assert Page("/stats", injected).problems, injected
