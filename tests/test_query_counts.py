@@ -18,15 +18,11 @@ from tests.querycount import count_queries
 # (name, role in world.roles(), url builder); a known N+1 is a strict xfail that names its owner.
 PAGES = [
     ("home", "anonymous", lambda w, m: "/"),
-    pytest.param("needs list", "anonymous", lambda w, m: "/matters/", marks=pytest.mark.xfail(
-        strict=True, reason="N+1: m.category / m.community per item; matters/views.needs must "
-        "eager-load them (intake owns the needs list). Remove this mark when fixed.")),
+    ("needs list", "anonymous", lambda w, m: "/matters/"),
     ("matter page", "anonymous", lambda w, m: f"/matters/{m.id}"),
     ("matter page (committee)", "committee", lambda w, m: f"/matters/{m.id}"),
     ("matter page (staff)", "staff", lambda w, m: f"/matters/{m.id}"),
-    pytest.param("screening queue", "staff", lambda w, m: "/screening/", marks=pytest.mark.xfail(
-        strict=True, reason="N+1 per item in matters/screening.queue (category, community, "
-        "proposer); eager-load them. Remove this mark when fixed.")),
+    ("screening queue", "staff", lambda w, m: "/screening/"),
     ("residents", "staff", lambda w, m: "/staff/residents"),
     ("admin categories", "staff", lambda w, m: "/admin/categories/"),
     ("notifications", "resident", lambda w, m: "/notifications/"),

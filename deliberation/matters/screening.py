@@ -14,6 +14,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..core import audit
 from ..core.pagination import paginate
@@ -44,6 +45,7 @@ def queue():
     if communities == []:
         abort(403)
     query = (select(Matter).where(Matter.state == MatterState.SUBMITTED.value)
+             .options(selectinload(Matter.community), selectinload(Matter.category))
              .order_by(Matter.created_at, Matter.id))
     if communities is not None:
         query = query.where(Matter.community_id.in_(communities))
