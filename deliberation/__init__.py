@@ -56,6 +56,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "请先登录。"
+    login_manager.localize_callback = _translate
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
@@ -86,6 +87,12 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (public_bp, accounts_bp, admin_bp, matters_bp, screening_bp, notifications_bp,
                tracking_bp, meetings_bp, opinions_bp):
         app.register_blueprint(bp)
+
+
+def _translate(message: str) -> str:
+    from flask_babel import gettext
+
+    return gettext(message)
 
 
 def _select_locale() -> str:
