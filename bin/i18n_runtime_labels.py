@@ -1,5 +1,5 @@
-"""Collect runtime labels (LabeledEnum members, workflow TRANSITIONS/EVENT_LABELS, and a few
 # ruff: noqa: E402  (imports follow the sys.path set-up and the package walk)
+"""Collect runtime labels (LabeledEnum members, workflow TRANSITIONS/EVENT_LABELS, and a few
 extra strings) and add the missing ones to a catalogue: the extracted .pot (preferred, so that
 `pybabel update --ignore-obsolete` keeps them and their translations) or a .po.
 
