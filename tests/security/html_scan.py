@@ -9,15 +9,16 @@ from urllib.parse import urljoin, urlsplit
 
 URL_ATTRS = {"href", "src", "action", "formaction", "xlink:href", "data", "poster", "hx-get",
              "hx-post", "hx-put", "hx-delete", "hx-patch"}
-# Our own server-drawn charts (templates/public/_chart.html): an <svg> with one of these classes
-# and a data-chart id. Text a user typed never carries both, so any other <svg> is injected.
-CHART_CLASSES = {"chart-svg", "chart-swatch"}
+# Our own server-drawn charts (templates/public/_chart.html): the chart <svg class="chart-svg"
+# data-chart="id"> and its legend swatches <svg class="chart-swatch" data-chart-swatch="id">.
+# Text a user typed never carries both, so any other <svg> is injected.
+CHART_MARKERS = {"chart-svg": "data-chart", "chart-swatch": "data-chart-swatch"}
 CHART_ID = re.compile(r"^[a-z][a-z0-9_-]{0,30}$")
 
 
 def is_our_chart(tag: str, a: dict) -> bool:
-    return (tag == "svg" and (a.get("class") or "") in CHART_CLASSES
-            and bool(CHART_ID.match(a.get("data-chart") or "")))
+    marker = CHART_MARKERS.get(a.get("class") or "")
+    return tag == "svg" and marker is not None and bool(CHART_ID.match(a.get(marker) or ""))
 
 
 @dataclass

@@ -221,9 +221,10 @@ def test_photo_error_messages_escape_the_file_name(app):
 
 def test_the_scanner_allows_our_charts_and_nothing_that_looks_like_them():
     ours = ('<svg class="chart-svg" data-chart="funnel" viewBox="0 0 1 1"><rect/></svg>'
-            '<svg class="chart-swatch" data-chart="stages" width="14"></svg>')
+            '<svg class="chart-swatch" data-chart-swatch="stages" width="14"></svg>')
     assert Page("/stats", ours).problems == []
     for injected in ("<svg onload=f(1)>", '<svg class="chart-svg">', '<svg data-chart="x">',
+                     '<svg class="chart-swatch" data-chart="x">',
                      '<svg class="chart-svg" data-chart="x" onload="f()">',
                      '<svg class="chart-svg" data-chart="&quot;><script>">'):
         assert Page("/stats", injected).problems, injected
