@@ -242,7 +242,8 @@ def test_keyset_pages_have_every_opinion_once(world, app, client, matter):
 def test_opening_the_vote_in_a_meeting_closes_opinions(world, login, matter):
     """The real plug: a vote opened on the matter's agenda item closes its opinions."""
     from deliberation.core.time import utcnow
-    from deliberation.meetings import debate, services as meetings, voting
+    from deliberation.meetings import debate, voting
+    from deliberation.meetings import services as meetings
 
     a = login(world.resident_a)
     meeting = meetings.create_meeting(world.chair_a, body_ids=[world.committee_a.id], title="议事会",
