@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from flask import Response, abort, render_template, url_for
 from flask_babel import format_datetime
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -93,9 +94,10 @@ def _batched(query, size: int = 500) -> Iterator:
         last = batch[-1].id
 
 
-@register("matters", "议题（需求清单）", [
-    "编号", "标题", "社区", "类别", "地点", "状态", "公开说明或结果", "提议人", "来源渠道",
-    "附议数", "提交时间", "初审答复时间", "表决时间", "销号时间", "链接"])
+@register("matters", _l("议题（需求清单）"), [
+    _l("编号"), _l("标题"), _l("社区"), _l("类别"), _l("地点"),
+    _l("状态"), _l("公开说明或结果"), _l("提议人"), _l("来源渠道"), _l("附议数"),
+    _l("提交时间"), _l("初审答复时间"), _l("表决时间"), _l("销号时间"), _l("链接")])
 def matter_rows() -> Iterator[list]:
     query = (select(Matter).where(Matter.state != S.WITHDRAWN.value)
              .options(selectinload(Matter.community), selectinload(Matter.category),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -34,9 +35,10 @@ def _label(enum, value: str | None) -> str:
 
 
 def _register_meetings(mm) -> None:
-    @register("meetings", "会议与表决计数", [
-        "会议编号", "会议", "议事主体", "开始时间", "地点", "方式", "会议状态", "议题编号", "议题",
-        "表决方式", "结果", "同意", "反对", "弃权", "到会人数"])
+    @register("meetings", _l("会议与表决计数"), [
+        _l("会议编号"), _l("会议"), _l("议事主体"), _l("开始时间"), _l("地点"),
+        _l("方式"), _l("会议状态"), _l("议题编号"), _l("议题"), _l("表决方式"),
+        _l("结果"), _l("同意"), _l("反对"), _l("弃权"), _l("到会人数")])
     def meeting_rows() -> Iterator[list]:
         query = select(mm.Meeting).options(selectinload(mm.Meeting.bodies),
                                            selectinload(mm.Meeting.items))
@@ -53,9 +55,10 @@ def _register_meetings(mm) -> None:
 
 
 def _register_tracking(tm) -> None:
-    @register("pledges", "资源认捐", [
-        "编号", "议题编号", "议题", "认捐组织", "资源类型", "内容", "数量", "金额或估值（元）",
-        "状态", "认捐时间", "到位时间"])
+    @register("pledges", _l("资源认捐"), [
+        _l("编号"), _l("议题编号"), _l("议题"), _l("认捐组织"), _l("资源类型"),
+        _l("内容"), _l("数量"), _l("金额或估值（元）"), _l("状态"), _l("认捐时间"),
+        _l("到位时间")])
     def pledge_rows() -> Iterator[list]:
         query = select(tm.Pledge).where(tm.Pledge.matter_id.in_(_public_matter_ids()))
         for p in _batched(query):
@@ -64,17 +67,19 @@ def _register_tracking(tm) -> None:
                    p.description, p.quantity, _yuan(p.amount_cents), p.status_enum.label,
                    when(p.created_at), when(p.fulfilled_at)]
 
-    @register("ledger", "资金台账（支出）", [
-        "编号", "议题编号", "议题", "金额（元）", "用途", "支出日期", "记录时间"])
+    @register("ledger", _l("资金台账（支出）"), [
+        _l("编号"), _l("议题编号"), _l("议题"), _l("金额（元）"), _l("用途"),
+        _l("支出日期"), _l("记录时间")])
     def ledger_rows() -> Iterator[list]:
         query = select(tm.Spending).where(tm.Spending.matter_id.in_(_public_matter_ids()))
         for s in _batched(query):
             yield [s.id, s.matter_id, _title(s.matter_id), _yuan(s.amount_cents), s.what,
                    s.spent_on.isoformat(), when(s.created_at)]
 
-    @register("evaluations", "满意度评议", [
-        "编号", "议题编号", "议题", "轮次", "开始时间", "截止时间", "满意", "基本满意", "不满意",
-        "结果", "结束时间"])
+    @register("evaluations", _l("满意度评议"), [
+        _l("编号"), _l("议题编号"), _l("议题"), _l("轮次"), _l("开始时间"),
+        _l("截止时间"), _l("满意"), _l("基本满意"), _l("不满意"), _l("结果"),
+        _l("结束时间")])
     def evaluation_rows() -> Iterator[list]:
         query = select(tm.Evaluation).where(tm.Evaluation.matter_id.in_(_public_matter_ids()))
         for e in _batched(query):

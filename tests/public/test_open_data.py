@@ -52,6 +52,19 @@ def test_staff_export_matters_as_csv(login, world, data):
     assert by_title["建停车楼"][5] == "未通过"
 
 
+def test_exports_speak_the_chosen_language(login, world, data):
+    staff = login(world.staff)
+    staff.set_cookie("lang", "en")
+    assert "Matters (needs list)" in staff.get("/exports").get_data(as_text=True)
+    for name in REGISTRY:
+        header = read_csv(staff.get(f"/exports/{name}.csv"))[0]
+        assert not any("\u4e00" <= ch <= "\u9fff" for h in header for ch in h), (name, header)
+    rows = read_csv(staff.get("/exports/matters.csv"))
+    assert rows[0][:3] == ["No.", "Title", "Community"]
+    by_title = {r[1]: r for r in rows[1:]}
+    assert by_title["建停车楼"][5] != "未通过"  # the state label follows the language too
+
+
 @pytest.mark.parametrize("role", ["resident", "committee", "council", "business"])
 def test_exports_are_for_staff_only(login, world, data, role):
     c = login(world.roles()[role])
