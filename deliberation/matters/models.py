@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.enums import LabeledEnum
@@ -78,6 +78,13 @@ class Matter(db.Model):
         Index("ix_matter_community_state", "community_id", "state", "created_at"),
         Index("ix_matter_created", "created_at", "id"),
         Index("ix_matter_cosigns", "cosign_count", "id"),
+        Index("ix_matter_category_created", "category_id", "created_at", "id"),
+        # Partial: nearly every matter has no merge target, and statistics over all those NULLs
+        # (ANALYZE) would talk SQLite out of using a full index for `merged_into_id = ?`.
+        Index("ix_matter_merged_into", "merged_into_id",
+              sqlite_where=text("merged_into_id IS NOT NULL"),
+              postgresql_where=text("merged_into_id IS NOT NULL")),
+        Index("ix_matter_filed_by", "filed_by_id"),
     )
 
     @property

@@ -21,4 +21,7 @@ class Notification(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column()
 
-    __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at", "id"),)
+    __table_args__ = (
+        Index("ix_notification_user_unread", "user_id", "read_at", "id"),
+        Index("ix_notification_matter", "matter_id", "kind"),
+    )

@@ -93,6 +93,38 @@ def test_search_finds_chinese_words_inside_titles_and_descriptions(world, client
     assert "请至少输入两个字" in html and len(titles(html)) == 3
 
 
+@pytest.mark.parametrize("common_hits", [1, 10**9])
+def test_search_pages_alike_for_common_and_rare_terms(world, client, monkeypatch, common_hits):
+    """A common term is found by walking the list's order index, a rare one by its hits; both
+    give the same pages, in either order, with filters and the keyset cursor."""
+    from deliberation.matters import search as needs_search
+
+    monkeypatch.setattr(needs_search, "COMMON_HITS", common_hits)
+    from flask import current_app
+
+    monkeypatch.setitem(current_app.config, "PAGE_SIZE", 2)
+    for i in range(5):
+        m = file_at(world, i, title=f"路灯不亮 {i}", category_id=world.categories[i % 2].id)
+        m.cosign_count = 10 - i  # set-up only
+    file_at(world, 9, title="井盖松动")
+    db.session.commit()
+
+    def walk(url):
+        seen, pages = [], 0
+        while url and pages < 10:
+            html = client.get(url).get_data(as_text=True)
+            seen += titles(html)
+            found = re.search(r'rel="next" href="([^"]+)"', html)
+            url, pages = (found.group(1).replace("&amp;", "&") if found else None), pages + 1
+        return seen
+
+    assert walk("/matters/?q=路灯不亮") == [f"路灯不亮 {i}" for i in (4, 3, 2, 1, 0)]
+    assert walk("/matters/?q=路灯不亮&sort=cosigns") == [f"路灯不亮 {i}" for i in range(5)]
+    first = world.categories[0].id
+    assert walk(f"/matters/?q=路灯不亮&category={first}") == ["路灯不亮 4", "路灯不亮 2", "路灯不亮 0"]
+    assert walk("/matters/?q=没有这个词") == []
+
+
 def test_search_follows_edits_and_deletes(world, client, login):
     m = file_at(world, 1, title="路灯坏了")
     c = login(world.resident_a)
