@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(audit_group)
     app.cli.add_command(tick)
     app.cli.add_command(backup)
+    app.cli.add_command(prune_photos)
 
 
 @click.command("create-admin")
@@ -91,6 +92,17 @@ def tick() -> None:
     moved = workflow.tick()
     db.session.commit()
     click.echo(f"{moved} matter(s) moved on.")
+
+
+@click.command("prune-photos")
+@click.option("--hours", default=24.0, show_default=True,
+              help="Leave alone photos younger than this (a form may still be open).")
+def prune_photos(hours: float) -> None:
+    """Delete uploaded photos that no matter, report, receipt or opinion uses."""
+    from .core import photos
+
+    removed = photos.prune(older_than_hours=hours)
+    click.echo(f"{removed} unused photo(s) removed.")
 
 
 @click.command("backup")

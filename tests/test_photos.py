@@ -64,3 +64,31 @@ def test_oversized_file_is_refused(app):
 def test_keys_are_generated_and_checked(app):
     with pytest.raises(ValueError):
         photos.path_for("../../etc/passwd")
+
+
+def test_prune_removes_only_old_photos_nothing_uses(app, world):
+    """`flask prune-photos`: abandoned uploads go; attached photos and young uploads stay."""
+    import os
+
+    from deliberation.extensions import db
+    from deliberation.matters.models import MatterPhoto
+
+    def stored():
+        return photos.store(io.BytesIO(jpeg_with_gps(60, 40)), "x.jpg")
+
+    attached, abandoned, fresh = stored(), stored(), stored()
+    matter = world.matter()
+    db.session.add(MatterPhoto(matter_id=matter.id, file_key=attached.key, width=60, height=40))
+    db.session.commit()
+    two_days_ago = os.path.getmtime(photos.path_for(attached.key)) - 2 * 86400
+    for p in (attached, abandoned):
+        for thumb in (False, True):
+            os.utime(photos.path_for(p.key, thumb=thumb), (two_days_ago, two_days_ago))
+
+    result = app.test_cli_runner().invoke(args=["prune-photos"])
+    assert result.exit_code == 0 and "1 unused photo(s) removed" in result.output
+    assert photos.path_for(attached.key).exists() and photos.path_for(attached.key, thumb=True).exists()
+    assert not photos.path_for(abandoned.key).exists()
+    assert not photos.path_for(abandoned.key, thumb=True).exists()
+    assert photos.path_for(fresh.key).exists()  # a form may still be open
+    assert attached.key in photos.referenced_keys()

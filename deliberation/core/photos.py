@@ -9,6 +9,7 @@ upright first, downscaled to at most 1600 px, and given a 400 px thumbnail. File
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -84,6 +85,42 @@ def store(stream: BinaryIO, filename: str = "") -> StoredPhoto:
 def discard(key: str) -> None:
     for thumb in (False, True):
         path_for(key, thumb=thumb).unlink(missing_ok=True)
+
+
+def referenced_keys() -> set[str]:
+    """Every photo key a row points at. By convention the columns named `*_key` hold them
+    (matter photos, report photos, receipts, opinion photos), so a new one is covered too."""
+    from sqlalchemy import select
+
+    from ..extensions import db
+
+    keys: set[str] = set()
+    for table in db.metadata.sorted_tables:
+        for column in table.columns:
+            if column.name.endswith("_key"):
+                keys.update(db.session.scalars(select(column).where(column.is_not(None))))
+    return keys
+
+
+def prune(older_than_hours: float = 24) -> int:
+    """Delete stored photos that no row points at and that are older than `older_than_hours`:
+    uploads whose form was left without being sent (a form keeps its photos while the resident
+    corrects a mistake, so a young unreferenced photo is left alone). Returns how many."""
+    cutoff = time.time() - older_than_hours * 3600
+    keep = referenced_keys()
+    removed = 0
+    for path in upload_dir().glob("*.jpg"):
+        key = path.stem.removesuffix("_t")
+        if key in keep or not key.isalnum():
+            continue
+        try:
+            if path.stat().st_mtime >= cutoff:
+                continue
+            path.unlink()
+        except FileNotFoundError:
+            continue
+        removed += not path.stem.endswith("_t")
+    return removed
 
 
 def _not_an_image(filename: str) -> str:
