@@ -40,6 +40,7 @@ from flask_login import current_user, login_required
 from ..accounts.forms import ConfirmForm
 from ..core import photos
 from ..core.htmx import is_htmx, render
+from ..core.spreadsheet import cell
 from ..core.templating import localtime
 from ..extensions import db
 from ..matters.models import Matter
@@ -53,8 +54,9 @@ bp = Blueprint("opinions", __name__)
 
 @bp.app_template_global()
 def opinions_section(matter: Matter, form: OpinionForm | None = None, message: str = "",
-                     error: bool = False) -> dict | None:
-    """What `templates/opinions/_matter_section.html` shows; None before the matter is accepted."""
+                     error: bool = False, reply: ReplyForm | None = None) -> dict | None:
+    """What `templates/opinions/_matter_section.html` shows; None before the matter is accepted.
+    `reply`: a reply that was refused, shown again (open, with its text) under its opinion."""
     if matter.status not in services.SHOWN_STATES:
         return None
     sort = request.args.get("sort", "new")
@@ -67,7 +69,7 @@ def opinions_section(matter: Matter, form: OpinionForm | None = None, message: s
         "can_summarise": services.summary_problem(matter, current_user) is None,
         "moderator": moderation.is_moderator(matter, current_user),
         "form": form or OpinionForm(formdata=None),
-        "reply_form": ReplyForm(formdata=None),
+        "reply_form": reply or ReplyForm(formdata=None),
         "message": message, "error": error,
     }
 
@@ -83,12 +85,15 @@ def _back(matter: Matter, anchor: str = "opinions"):
     return redirect(url_for("matters.detail", matter_id=matter.id, _anchor=anchor), 303)
 
 
-def _section_answer(matter: Matter, *, form: OpinionForm | None = None, message: str = "",
-                    status: int = 200):
-    """htmx: the section; without JavaScript: the whole matter page (errors) or a redirect."""
+def _section_answer(matter: Matter, *, form: OpinionForm | ReplyForm | None = None,
+                    message: str = "", status: int = 200):
+    """htmx: the section; without JavaScript: the whole matter page (errors) or a redirect.
+    A refused reply comes back under its opinion, a refused opinion in the posting form."""
     if is_htmx() or status >= 400:
+        reply = form if isinstance(form, ReplyForm) else None
         return render("matters/detail.html", "opinions/_matter_section.html", status=status,
-                      **detail_context(matter, opinion_form=form, opinion_message=message,
+                      **detail_context(matter, opinion_form=None if reply else form,
+                                       opinion_reply=reply, opinion_message=message,
                                        opinion_error=status >= 400))
     flash(message, "success")
     return _back(matter)
@@ -131,8 +136,7 @@ def post(matter_id: int):
         if "csrf_token" in form.errors:
             abort(400)
         message = _("请按提示修改后再提交。") if parent is None else form.text.errors[0]
-        return _section_answer(matter, form=form if parent is None else None, message=message,
-                               status=422)
+        return _section_answer(matter, form=form, message=message, status=422)
     key = None
     upload = request.files.get("photo") if parent is None else None
     try:
@@ -149,8 +153,7 @@ def post(matter_id: int):
     except services.Refused as exc:
         if key:
             photos.discard(key)
-        return _section_answer(matter, form=form if parent is None else None,
-                               message=str(exc), status=409)
+        return _section_answer(matter, form=form, message=str(exc), status=409)
     return _section_answer(matter, message=_("回复已发表。") if parent else _("意见已发表，谢谢您！"))
 
 
@@ -254,9 +257,9 @@ def export(matter_id: int):
             o = e.opinion
             role = "、".join(x for x, on in ((_("提议人"), e.proposer), (_("居委会"), e.committee))
                             if on)
-            writer.writerow([o.id, o.parent_id or "", o.stance_enum.label if o.stance else "",
-                             e.author, role, localtime(o.created_at), e.public_text,
-                             o.agree_count if not o.is_reply else ""])
+            writer.writerow([cell(v) for v in (
+                o.id, o.parent_id or "", o.stance_enum.label if o.stance else "", e.author, role,
+                localtime(o.created_at), e.public_text, o.agree_count if not o.is_reply else "")])
     response = Response(out.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = f"attachment; filename=opinions-{matter.id}.csv"
     return response

@@ -26,6 +26,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..core.spreadsheet import cell
 from ..core.time import utcnow
 from ..extensions import db
 from ..matters.models import Channel, Matter
@@ -33,7 +34,6 @@ from ..matters.states import MatterState as S
 from .blueprint import bp
 
 BOM = "\ufeff"
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -57,11 +57,6 @@ def register(name: str, label: str, header: list[str]):
 
 def when(value) -> str:
     return format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""
-
-
-def cell(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def lines(export: Export) -> Iterator[str]:

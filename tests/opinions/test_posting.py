@@ -124,6 +124,27 @@ def test_one_level_of_replies(world, login, client, matter):
     assert services.counts(matter.id)["for"] == 1  # replies are not counted
 
 
+def test_a_refused_reply_comes_back_open_with_its_text(world, login, matter):
+    top = say(matter, world.resident_a, "楼道太黑")
+    other = say(matter, world.resident_a, "另一条")
+    long_text = "很长的回复" * 201  # over 1000 characters: a browser without maxlength sends it
+    response = post(login(world.resident_a2), matter, parent_id=top.id, text=long_text)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    box = html[html.index(f'id="reply-{top.id}"') - 900:html.index(f'id="reply-{top.id}"') + 6000]
+    assert long_text in box and "回复不能超过 1000 个字" in box
+    assert '<details class="reply-box" open>' in box
+    other_box = html[html.index(f'id="reply-{other.id}"') - 900:html.index(f'id="reply-{other.id}"')]
+    assert '<details class="reply-box" open>' not in other_box
+    assert db.session.scalar(select(Opinion).where(Opinion.parent_id == top.id)) is None
+
+
+def test_opinions_export_does_not_let_a_spreadsheet_run_formulas(world, login, client, matter):
+    say(matter, world.resident_a, '=HYPERLINK("http://evil.example","点我")')
+    text = client.get(f"/matters/{matter.id}/opinions.csv").get_data(as_text=True)
+    assert "'=HYPERLINK(" in text and ',"=HYPERLINK' not in text
+
+
 def test_proposer_and_committee_are_marked(world, client, login, matter):
     say(matter, world.resident_a, "我是提议人")
     say(matter, world.member_a, "居委会的看法")
@@ -162,6 +183,7 @@ def test_edit_within_the_window_shows_edited(world, login, client, matter):
     response = a.post_form(f"/opinions/{o.id}/edit", {"stance": "for", "text": "再改一次"})
     assert response.status_code == 409
     assert fresh(Opinion, o.id).text == "改过的话"
+    assert '<textarea id="typed-text" readonly>再改一次</textarea>' in response.get_data(as_text=True)
 
 
 def test_edit_window_is_configurable(world, login, app, matter):
