@@ -23,6 +23,11 @@ def state_label(value: str) -> str:
         return value
 
 
+# Steps a resident takes as a private person: the public sees a masked name (as for co-signers
+# and opinion authors); the committee, the station and the resident see it in full.
+RESIDENT_ACTIONS = frozenset({"objection"})
+
+
 def actor_name(entry, matter) -> str:
     """Who did it, without ever revealing a hidden proposer to those who may not see them."""
     if entry.actor_id is None:
@@ -30,7 +35,18 @@ def actor_name(entry, matter) -> str:
     is_proposer = entry.actor_id == matter.proposer_id
     if is_proposer and not matter.can_see_proposer(current_user):
         return matter.public_proposer_name()
-    return entry.actor.display_name if entry.actor else gettext("用户")
+    name = entry.actor.display_name if entry.actor else gettext("用户")
+    if entry.action in RESIDENT_ACTIONS and not is_proposer and not _insider(entry, matter):
+        from ..matters.support import public_name
+
+        return public_name(name)
+    return name
+
+
+def _insider(entry, matter) -> bool:
+    u = current_user
+    return bool(u and u.is_authenticated and (
+        u.id == entry.actor_id or u.is_staff or u.sits_on_committee_of(matter.community_id)))
 
 
 def init_app(app: Flask) -> None:

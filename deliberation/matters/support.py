@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from ..accounts.models import User
+from ..core.pagination import Page, paginate
 from ..core.time import utcnow
 from ..database import dialect_insert
 from ..extensions import db
@@ -107,17 +108,19 @@ def is_following(matter: Matter, user: User | None) -> bool:
     return notifications.is_following(matter, user.id)
 
 
-def my_matters(user: User, limit: int = 50) -> tuple[list[Matter], list[Matter]]:
-    """What `user` filed (or was filed for them) and what they co-signed, newest first."""
+def my_matters(user: User, filed_page: str | None = None, signed_page: str | None = None,
+               per_page: int = 20) -> tuple[Page, Page]:
+    """What `user` filed (or was filed for them) and what they co-signed, newest first, a page
+    of each."""
     options = (joinedload(Matter.category), joinedload(Matter.community))
-    filed = db.session.scalars(
+    filed = paginate(
         select(Matter).where((Matter.proposer_id == user.id) | (Matter.filed_by_id == user.id))
-        .order_by(Matter.created_at.desc(), Matter.id.desc()).limit(limit).options(*options)
-    ).unique().all()
-    signed = db.session.scalars(
+        .order_by(Matter.created_at.desc(), Matter.id.desc()).options(*options),
+        filed_page, per_page=per_page)
+    signed = paginate(
         select(Matter).join(Cosign, Cosign.matter_id == Matter.id)
         .where(Cosign.user_id == user.id)
-        .order_by(Cosign.id.desc()).limit(limit).options(*options)
-    ).unique().all()
-    return list(filed), list(signed)
+        .order_by(Cosign.id.desc()).options(*options),
+        signed_page, per_page=per_page)
+    return filed, signed
 

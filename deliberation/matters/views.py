@@ -140,7 +140,8 @@ def check(name: str):
 @bp.get("/mine")
 @login_required
 def mine():
-    filed, signed = support.my_matters(current_user)
+    filed, signed = support.my_matters(current_user, request.args.get("filed_page"),
+                                       request.args.get("signed_page"))
     return render_template("matters/mine.html", filed=filed, signed=signed)
 
 

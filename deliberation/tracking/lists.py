@@ -20,6 +20,7 @@ from sqlalchemy import select
 from ..accounts.forms import ConfirmForm
 from ..accounts.models import Role, User
 from ..core import photos
+from ..core.pagination import paginate_list
 from ..directory.models import Organisation, OrganisationMember
 from ..extensions import db
 from ..matters import workflow
@@ -107,7 +108,8 @@ def withdraw_offer(offer_id: int):
 def supervision_board():
     if not current_user.is_staff:
         abort(403)
-    return render_template("tracking/supervision.html", risks=supervision.board(),
+    risks = paginate_list(supervision.board(), request.args.get("page"), per_page=30)
+    return render_template("tracking/supervision.html", risks=risks,
                            limit=supervision.no_report_days(), form=SuperviseForm())
 
 

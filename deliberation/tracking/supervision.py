@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from flask_babel import gettext
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from ..core import audit
 from ..core.time import utcnow
@@ -60,7 +61,8 @@ def board() -> list[Risk]:
         .order_by(Matter.state_changed_at, Matter.id)).all()
     ids = [m.id for m in matters]
     assignments = {a.matter_id: a for a in db.session.scalars(
-        select(Assignment).where(Assignment.matter_id.in_(ids)))}
+        select(Assignment).where(Assignment.matter_id.in_(ids))
+        .options(selectinload(Assignment.phases)))}
     spent = dict(db.session.execute(
         select(Spending.matter_id, func.sum(Spending.amount_cents))
         .where(Spending.matter_id.in_(ids)).group_by(Spending.matter_id)).all())

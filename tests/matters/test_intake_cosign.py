@@ -182,3 +182,16 @@ def test_my_matters_shows_filed_and_cosigned(world, login):
     assert mine.title in filed and theirs.title not in filed
     assert theirs.title in signed and "已提交，待初审" in signed
     assert other.title not in html
+
+
+def test_my_matters_pages_each_list_on_its_own(world, login):
+    for i in range(23):
+        world.matter(title=f"我的第{i:02d}件")
+    c = login(world.resident_a)
+    first = c.get("/matters/mine").get_data(as_text=True)
+    assert first.count("我的第") == 20 and "我的第22件" in first and "我的第02件" not in first
+    assert "第 1 / 2 页" in first
+    assert 'href="/matters/mine?signed_page=1&amp;filed_page=2#filed"' in first
+    second = c.get("/matters/mine?filed_page=2&signed_page=1").get_data(as_text=True)
+    assert second.count("我的第") == 3 and "我的第00件" in second and "我的第22件" not in second
+    assert c.get("/matters/mine?filed_page=abc").status_code == 200  # a bad number is page 1

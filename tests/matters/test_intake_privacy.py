@@ -140,3 +140,17 @@ def test_bell_counts_unread_and_marks_read(world, hidden, login):
     assert '<span class="badge">1</span>' in c.get("/").get_data(as_text=True)
     c.post_form("/notifications/read")
     assert '<span class="badge">' not in c.get("/").get_data(as_text=True)
+
+
+def test_an_objecting_residents_name_is_masked_for_the_public(world, login, client):
+    """The timeline shows a resident's objection under a masked name, as for co-signers; the
+    committee, the station and the resident themselves see the name in full."""
+    m = world.matter(title="决议公示中的事")
+    audit.record(actor_id=world.resident_a2.id, subject_type="matter", subject_id=m.id,
+                 action="objection", reason="费用没有说清楚。")
+    db.session.commit()
+    public = client.get(f"/matters/{m.id}").get_data(as_text=True)
+    assert "费用没有说清楚" in public and "李大爷" not in public and "李**" in public
+    for viewer in (world.member_a, world.staff, world.resident_a2):
+        assert "李大爷" in login(viewer).get(f"/matters/{m.id}").get_data(as_text=True)
+    assert "李大爷" not in login(world.resident_b).get(f"/matters/{m.id}").get_data(as_text=True)

@@ -44,6 +44,20 @@ def test_supervision_board_orders_by_risk_and_notice_reaches_the_responsible(two
     assert "社工站督办" in detail
 
 
+def test_supervision_board_pages_riskiest_first(tworld, login):
+    for i in range(32):
+        m = put_in(tworld.matter(title=f"在办事项{i:02d}"), MatterState.IN_PROGRESS)
+        if i >= 2:
+            assign(m, tworld, days=60)  # the first two are unassigned: the riskiest
+    db.session.commit()
+    staff = login(tworld.staff)
+    first = staff.get("/supervision").get_data(as_text=True)
+    assert first.count("在办事项") == 30 and "共 32 件" in first and "第 1 / 2 页" in first
+    assert "在办事项00" in first and "在办事项01" in first
+    second = staff.get("/supervision?page=2").get_data(as_text=True)
+    assert second.count("在办事项") == 2 and 'start="31"' in second
+
+
 def test_problem_list_is_public_filterable_and_paginated(tworld, client, app):
     done = put_in(tworld.matter(title="楼道灯"), MatterState.IN_PROGRESS)
     assign(done, tworld)
