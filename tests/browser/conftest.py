@@ -108,3 +108,16 @@ def login(page, phone: str, password: str) -> None:
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
     page.wait_for_load_state()
+
+
+def answer_next_dialog(page, accept: bool = True) -> list[str]:
+    """Answer the page's next confirm() with OK (or Cancel); the returned list receives its
+    message. Playwright would otherwise dismiss it silently."""
+    seen: list[str] = []
+
+    def _answer(dialog):
+        seen.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", _answer)
+    return seen

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from deliberation.matters import workflow
 from deliberation.meetings import services
-from tests.browser.conftest import DESKTOP, login, shot
+from tests.browser.conftest import DESKTOP, answer_next_dialog, login, shot
 from tests.factories import PASSWORD
 
 
@@ -53,6 +53,7 @@ def test_meeting_vote_on_phones_projector_and_minutes(phone_page, world, commit_
     # the chair's screen counts the check-ins without a reload
     expect(chair.locator("#quorum")).to_contain_text("已达法定人数", timeout=6000)
     shot(chair, "meeting-chair-debate")
+    answer_next_dialog(chair)
     chair.get_by_role("button", name="开始表决").click()
     expect(chair.get_by_role("button", name="结束表决并宣布结果")).to_be_visible()
 
@@ -66,9 +67,11 @@ def test_meeting_vote_on_phones_projector_and_minutes(phone_page, world, commit_
     expect(projector.locator("#tally-no")).to_have_text("0")
     shot(projector, "meeting-projector-tally")
 
+    answer_next_dialog(chair)
     chair.get_by_role("button", name="结束表决并宣布结果").click()
     expect(chair.get_by_text("表决结束：通过")).to_be_visible()
     expect(projector.locator(".last-result")).to_contain_text("通过", timeout=6000)
+    answer_next_dialog(chair)
     chair.get_by_role("button", name="宣布散会").click()
 
     chair.goto(f"/matters/{matter_id}")

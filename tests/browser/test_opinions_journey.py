@@ -9,7 +9,7 @@ from deliberation.extensions import db
 from deliberation.opinions import services
 from deliberation.opinions.models import Opinion
 from tests import factories
-from tests.browser.conftest import login, shot
+from tests.browser.conftest import answer_next_dialog, login, shot
 from tests.factories import PASSWORD
 
 RUDE = "楼上那家人素质太差，某某就是个骗子"
@@ -71,8 +71,10 @@ def test_post_agree_report_and_hide(phone_page, world, commit_db):
     item.get_by_label("泄露他人隐私").check()
     item.get_by_label("补充说明（可不填，居民可见）").fill("涉及他人姓名")
     shot(page, "opinions-queue-phone")
+    asked = answer_next_dialog(page)
     item.get_by_role("button", name="隐藏这条意见").click()
     page.get_by_text("已隐藏，发言人会收到通知。").wait_for()
+    assert "作者会收到通知" in asked[0]
     assert page.get_by_text("目前没有待处理的举报").is_visible()
     commit_db()
 
