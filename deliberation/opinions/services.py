@@ -68,7 +68,9 @@ def voting_open(matter: Matter) -> bool:
     """Has voting on this matter opened? Opinions close when it has.
 
     A matter past `scheduled` has been voted on; a scheduled matter closes its opinions as
-    soon as the vote on its agenda item opens in the meeting.
+    soon as the vote on its current agenda item opens in the meeting. An earlier scheduling
+    that ended without a vote (deferred, not reached) or whose decision an upheld objection
+    sent back does not close them.
     """
     from ..meetings.voting import vote_opened_on
 
