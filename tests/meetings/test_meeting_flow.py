@@ -41,6 +41,10 @@ def test_chair_calls_a_meeting_builds_the_agenda_and_publishes(world, login, cli
     notified = set(db.session.scalars(select(Notification.user_id)
                                       .where(Notification.kind == "meeting_published")))
     assert notified == {world.recorder_a.id, world.member_a.id}
+    # The notice says the time as the street reads its clocks (Beijing time), as typed.
+    inbox = login(world.member_a).get("/notifications/").get_data(as_text=True)
+    assert "将于 2026-06-01 19:30 在 活动中心 召开" in inbox
+    assert "UTC" not in inbox and "11:30" not in inbox
 
     public = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
     assert "六月议事会" in public and matter.title in public
