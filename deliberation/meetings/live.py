@@ -5,7 +5,8 @@ URL table:
     /meetings/checkin                 GET/POST meetings.checkin      a member types or scans the code
     /meetings/<id>/attendance         POST     meetings.attendance   recorder marks present/absent
     /meetings/<id>/chair                       meetings.chair        chair's and recorder's screen
-    /meetings/<id>/projector                   meetings.projector    large type for the room
+    /meetings/<id>/projector                   meetings.projector    large type for the room (organisers:
+                                                                     it shows the check-in code)
     /meetings/<id>/phone                       meetings.phone        a member's phone
     /meetings/<id>/live/<view>                 meetings.live         polled partial (204 if unchanged)
     /meetings/items/<id>/debate       POST     meetings.debate       chair opens debate
@@ -160,8 +161,12 @@ def _chair_extras(meeting: Meeting) -> dict:
 
 
 @bp.get("/<int:meeting_id>/projector")
+@login_required
 def projector(meeting_id: int):
+    # The room's screen shows the check-in code: only those who run the meeting open it.
     meeting = get_meeting(meeting_id)
+    if not services.can_manage(meeting, current_user):
+        abort(403)
     return render_template("meetings/projector.html", **live_context(meeting))
 
 
@@ -179,7 +184,7 @@ def live(meeting_id: int, view: str):
     meeting = get_meeting(meeting_id)
     if view not in VIEWS:
         abort(404)
-    if view == "chair" and not services.can_manage(meeting, current_user):
+    if view in ("chair", "projector") and not services.can_manage(meeting, current_user):
         abort(403)
     if view == "phone" and not services.is_expected(meeting, current_user):
         abort(403)
