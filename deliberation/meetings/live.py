@@ -16,7 +16,8 @@ URL table:
     /meetings/items/<id>/recuse       POST     meetings.recuse       member declares a conflict
     /meetings/items/<id>/open-vote    POST     meetings.open_vote    chair opens the vote (needs quorum)
     /meetings/items/<id>/vote         POST     meetings.vote         member votes (409 when refused)
-    /meetings/items/<id>/hands        POST     meetings.hands        recorder enters a show of hands
+    /meetings/items/<id>/hands        POST     meetings.hands        recorder enters a show of hands (422 with
+                                                                     the typed counts when refused)
     /meetings/items/<id>/close        POST     meetings.close        chair closes: outcome + workflow
     /meetings/items/<id>/defer        POST     meetings.defer        chair defers the item
 """
@@ -286,13 +287,29 @@ def vote(item_id: int):
 @login_required
 def hands(item_id: int):
     item = item_or_404(item_id)
+    meeting = item.meeting
+    if not services.can_record(meeting, current_user):
+        abort(403)
     form = HandsForm()
     if not form.validate_on_submit():
-        flash(_("请填写同意、反对、弃权的人数（没有就填 0）。"), "error")
-        return back_to(item)
-    run(voting.enter_hands, item, current_user, yes=form.yes.data, no=form.no.data,
-        abstain=form.abstain.data)
+        return _hands_again(meeting, form, _("请填写同意、反对、弃权的人数（没有就填 0）。"))
+    try:
+        voting.enter_hands(item, current_user, yes=form.yes.data, no=form.no.data,
+                           abstain=form.abstain.data)
+    except services.Forbidden:
+        abort(403)
+    except services.MeetingError as exc:
+        db.session.rollback()
+        return _hands_again(meeting, form, str(exc))
     return back_to(item)
+
+
+def _hands_again(meeting: Meeting, form: HandsForm, message: str):
+    """A refused count: the chair screen again with what the recorder typed and why (422)."""
+    flash(message, "error")
+    extras = _chair_extras(meeting)
+    extras["hands_form"] = form
+    return render_template("meetings/chair.html", **live_context(meeting), **extras), 422
 
 
 @bp.post("/items/<int:item_id>/close")
