@@ -48,7 +48,8 @@ def test_refused_hands_count_keeps_the_typed_numbers(world, login, meeting_of):
 
 def test_refused_objection_answer_keeps_the_typed_reason(world, login, meeting_of):
     matter = _in_notice(world, login, meeting_of)
-    login(world.resident_a2).post_form(f"/meetings/matters/{matter.id}/objections", {"text": "费用没有说清楚。"})
+    login(world.resident_a2).post_form(f"/meetings/matters/{matter.id}/objections",
+                                       {"text": "费用没有说清楚。"})
     objection = db.session.scalar(select(Objection))
     committee = login(world.chair_a)
     url = f"/meetings/objections/{objection.id}/decide"
