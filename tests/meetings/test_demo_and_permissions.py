@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from deliberation import demo
+from deliberation.core import audit
 from deliberation.core import time as clock
 from deliberation.extensions import db
 from deliberation.matters.models import Matter
@@ -29,6 +30,14 @@ def test_demo_holds_adopting_rejecting_and_upcoming_meetings(app):
     clock.freeze(None)
     secret = db.session.scalar(select(AgendaItem).where(AgendaItem.matter_id == parking.id))
     assert (secret.ballot, secret.yes, secret.no, secret.abstain) == ("secret", 2, 5, 1)
+    # the chair deferred (搁置) a matter in the lamp's meeting: back in the queue, schedulable
+    charging = db.session.scalar(select(Matter).where(Matter.title == "楼下想装电动车充电桩"))
+    assert charging.state == "deferred"
+    shelved = db.session.scalar(select(AgendaItem).where(AgendaItem.matter_id == charging.id))
+    lamp_item = db.session.scalar(select(AgendaItem).where(AgendaItem.matter_id == lamp.id))
+    assert shelved.outcome == "deferred" and shelved.meeting_id == lamp_item.meeting_id
+    actions = [e.action for e in audit.timeline("matter", charging.id)]
+    assert actions[-4:] == ["accept", "schedule", "debate_opened", "defer"], actions
 
 
 @pytest.fixture
