@@ -19,6 +19,7 @@ from flask_babel import gettext, lazy_gettext
 from sqlalchemy import select, update
 
 from ..core import audit
+from ..core.templating import localtime
 from ..core.time import utcnow
 from ..directory.models import BodyRole, Street
 from ..extensions import db
@@ -94,7 +95,7 @@ class Transition:
 def _window_ended(m: Matter) -> str | None:
     if m.window_ends_at and m.window_ends_at > utcnow():
         return gettext("公示或评议期尚未结束（%(end)s 结束），请到期后再操作。",
-                       end=m.window_ends_at.strftime("%Y-%m-%d %H:%M"))
+                       end=localtime(m.window_ends_at))
     return None
 
 

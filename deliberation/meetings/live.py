@@ -5,7 +5,8 @@ URL table:
     /meetings/checkin                 GET/POST meetings.checkin      a member types or scans the code
     /meetings/<id>/attendance         POST     meetings.attendance   recorder marks present/absent
     /meetings/<id>/chair                       meetings.chair        chair's and recorder's screen
-    /meetings/<id>/projector                   meetings.projector    large type for the room
+    /meetings/<id>/projector                   meetings.projector    large type for the room (organisers:
+                                                                     it shows the check-in code)
     /meetings/<id>/phone                       meetings.phone        a member's phone
     /meetings/<id>/live/<view>                 meetings.live         polled partial (204 if unchanged)
     /meetings/items/<id>/debate       POST     meetings.debate       chair opens debate
@@ -15,7 +16,8 @@ URL table:
     /meetings/items/<id>/recuse       POST     meetings.recuse       member declares a conflict
     /meetings/items/<id>/open-vote    POST     meetings.open_vote    chair opens the vote (needs quorum)
     /meetings/items/<id>/vote         POST     meetings.vote         member votes (409 when refused)
-    /meetings/items/<id>/hands        POST     meetings.hands        recorder enters a show of hands
+    /meetings/items/<id>/hands        POST     meetings.hands        recorder enters a show of hands (422 with
+                                                                     the typed counts when refused)
     /meetings/items/<id>/close        POST     meetings.close        chair closes: outcome + workflow
     /meetings/items/<id>/defer        POST     meetings.defer        chair defers the item
 """
@@ -160,8 +162,12 @@ def _chair_extras(meeting: Meeting) -> dict:
 
 
 @bp.get("/<int:meeting_id>/projector")
+@login_required
 def projector(meeting_id: int):
+    # The room's screen shows the check-in code: only those who run the meeting open it.
     meeting = get_meeting(meeting_id)
+    if not services.can_manage(meeting, current_user):
+        abort(403)
     return render_template("meetings/projector.html", **live_context(meeting))
 
 
@@ -179,7 +185,7 @@ def live(meeting_id: int, view: str):
     meeting = get_meeting(meeting_id)
     if view not in VIEWS:
         abort(404)
-    if view == "chair" and not services.can_manage(meeting, current_user):
+    if view in ("chair", "projector") and not services.can_manage(meeting, current_user):
         abort(403)
     if view == "phone" and not services.is_expected(meeting, current_user):
         abort(403)
@@ -281,13 +287,29 @@ def vote(item_id: int):
 @login_required
 def hands(item_id: int):
     item = item_or_404(item_id)
+    meeting = item.meeting
+    if not services.can_record(meeting, current_user):
+        abort(403)
     form = HandsForm()
     if not form.validate_on_submit():
-        flash(_("请填写同意、反对、弃权的人数（没有就填 0）。"), "error")
-        return back_to(item)
-    run(voting.enter_hands, item, current_user, yes=form.yes.data, no=form.no.data,
-        abstain=form.abstain.data)
+        return _hands_again(meeting, form, _("请填写同意、反对、弃权的人数（没有就填 0）。"))
+    try:
+        voting.enter_hands(item, current_user, yes=form.yes.data, no=form.no.data,
+                           abstain=form.abstain.data)
+    except services.Forbidden:
+        abort(403)
+    except services.MeetingError as exc:
+        db.session.rollback()
+        return _hands_again(meeting, form, str(exc))
     return back_to(item)
+
+
+def _hands_again(meeting: Meeting, form: HandsForm, message: str):
+    """A refused count: the chair screen again with what the recorder typed and why (422)."""
+    flash(message, "error")
+    extras = _chair_extras(meeting)
+    extras["hands_form"] = form
+    return render_template("meetings/chair.html", **live_context(meeting), **extras), 422
 
 
 @bp.post("/items/<int:item_id>/close")

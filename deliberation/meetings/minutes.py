@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from flask_babel import gettext
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..core import audit
 from ..core.time import utcnow
 from ..extensions import db
-from . import debate, rules, services
-from .models import AgendaItem, Meeting, MeetingState, SpeakRequest, SpeakState
+from . import digests, rules, services
+from .models import AgendaItem, Meeting, MeetingState, Recusal, SpeakRequest, SpeakState
 
 if TYPE_CHECKING:
     from ..accounts.models import User
@@ -35,6 +37,7 @@ class Minutes:
     rule: rules.RuleSet | None = None
     quorum_needed: int = 0
     items: list[ItemMinutes] = field(default_factory=list)
+    digests: dict = field(default_factory=dict)  # matter id -> opinions' Digest (see digests.py)
 
 
 def build(meeting: Meeting) -> Minutes:
@@ -48,12 +51,38 @@ def build(meeting: Meeting) -> Minutes:
                   present=[users[i] for i in expected_ids if i in present],
                   absent=[users[i] for i in expected_ids if i not in present],
                   rule=rule, quorum_needed=rules.quorum_needed(rule, len(expected_ids)))
-    for item in meeting.items:
-        spoke = [r for r in debate.queue(item) if r.state in (SpeakState.DONE.value,
-                                                                  SpeakState.SPEAKING.value)]
+    items = agenda(meeting)
+    spoke, recused = _by_item(items)
+    for item in items:
         needed = rules.quorum_needed(rule, item.members_base) if item.members_base is not None else None
-        out.items.append(ItemMinutes(item, spoke, debate.recusals(item), needed))
+        out.items.append(ItemMinutes(item, spoke[item.id], recused[item.id], needed))
+    out.digests = digests.for_items(items)
     return out
+
+
+def agenda(meeting: Meeting) -> list[AgendaItem]:
+    """The meeting's items with their matters, in two queries however long the agenda."""
+    return list(db.session.scalars(
+        select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)
+        .options(selectinload(AgendaItem.matter))
+        .order_by(AgendaItem.position, AgendaItem.id)))
+
+
+def _by_item(items: list[AgendaItem]) -> tuple[dict[int, list], dict[int, list]]:
+    """Who spoke and who recused on each item, for all items at once."""
+    ids = [i.id for i in items]
+    spoke: dict[int, list] = defaultdict(list)
+    recused: dict[int, list] = defaultdict(list)
+    for r in db.session.scalars(
+            select(SpeakRequest).where(SpeakRequest.item_id.in_(ids), SpeakRequest.state.in_(
+                [SpeakState.DONE.value, SpeakState.SPEAKING.value]))
+            .options(selectinload(SpeakRequest.user))
+            .order_by(SpeakRequest.requested_at, SpeakRequest.id)):
+        spoke[r.item_id].append(r)
+    for r in db.session.scalars(select(Recusal).where(Recusal.item_id.in_(ids))
+                                .options(selectinload(Recusal.user)).order_by(Recusal.id)):
+        recused[r.item_id].append(r)
+    return spoke, recused
 
 
 def save_notes(meeting: Meeting, actor: User, notes: str) -> None:

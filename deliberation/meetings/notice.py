@@ -4,6 +4,7 @@ objections (异议).
 URL table:
     /meetings/matters/<id>/objections   POST  meetings.object           a resident objects
     /meetings/objections/<id>/decide    POST  meetings.decide_objection committee upholds/dismisses
+A refusal shows the matter page again with what was typed (422 input, 409 state, 403 role).
 """
 
 from __future__ import annotations
@@ -15,15 +16,19 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..matters.models import Matter
-from . import objections
+from ..matters.workflow import NotAllowed, Refused
+from . import objections, services
 from .forms import DecideObjectionForm, ObjectionForm
 from .models import AgendaItem, Meeting, MeetingState, Objection
-from .views import bp, run
+from .views import bp
 
 
 @bp.app_template_global("meeting_section")
-def meeting_section(matter: Matter) -> dict:
-    """What `meetings/_matter_section.html` shows for a matter."""
+def meeting_section(matter: Matter, kept: dict | None = None) -> dict:
+    """What `meetings/_matter_section.html` shows for a matter. `kept` holds a refused form
+    (`objection_form`, or `decide_form` with its `objection_id`) and the `message` saying why,
+    so the page shows again what was typed."""
+    kept = kept or {}
     items = [i for i in db.session.scalars(
         select(AgendaItem).join(Meeting).where(AgendaItem.matter_id == matter.id,
                                                 Meeting.state != MeetingState.DRAFT.value)
@@ -34,13 +39,27 @@ def meeting_section(matter: Matter) -> dict:
         "objections": objections.of_matter(matter),
         "can_object": objections.can_object(matter, user),
         "can_decide": objections.can_decide(matter, user),
-        "objection_form": ObjectionForm(),
-        "decide_form": DecideObjectionForm(),
+        "objection_form": kept.get("objection_form") or ObjectionForm(formdata=None),
+        "decide_form": DecideObjectionForm(formdata=None),
+        "kept_decision": kept.get("decide_form"),
+        "kept_for": kept.get("objection_id"),
+        "message": kept.get("message", ""),
     }
 
 
 def _matter(matter_id: int) -> Matter:
-    return db.session.get(Matter, matter_id) or abort(404)
+    from ..matters.views import visible_matter
+
+    return visible_matter(matter_id)
+
+
+def _again(matter: Matter, status: int, message: str, **kept):
+    """A refused objection or decision: the matter page again, with what was typed and why."""
+    from ..core.htmx import render
+    from ..matters.views import detail_context
+
+    return render("matters/detail.html", status=status,
+                  **detail_context(matter, meeting_kept={"message": message, **kept}))
 
 
 @bp.post("/matters/<int:matter_id>/objections")
@@ -49,9 +68,15 @@ def object(matter_id: int):
     matter = _matter(matter_id)
     form = ObjectionForm()
     if not form.validate_on_submit():
-        flash(_("请写明异议的理由。"), "error")
-    elif run(objections.file, matter, current_user, form.text.data)[0]:
-        flash(_("异议已提交，居委会将作出处理并答复。"), "success")
+        return _again(matter, 422, _("请写明异议的理由。"), objection_form=form)
+    try:
+        objections.file(matter, current_user, form.text.data)
+    except (services.Forbidden, NotAllowed):
+        abort(403)
+    except (services.MeetingError, Refused) as exc:
+        db.session.rollback()
+        return _again(matter, 409, str(exc), objection_form=form)
+    flash(_("异议已提交，居委会将作出处理并答复。"), "success")
     return redirect(url_for("matters.detail", matter_id=matter.id) + "#meetings")
 
 
@@ -59,10 +84,20 @@ def object(matter_id: int):
 @login_required
 def decide_objection(objection_id: int):
     objection = db.session.get(Objection, objection_id) or abort(404)
+    matter = _matter(objection.matter_id)
+    if not objections.can_decide(matter, current_user):
+        abort(403)
     form = DecideObjectionForm()
+    kept = {"decide_form": form, "objection_id": objection.id}
     if not form.validate_on_submit():
-        flash(_("请选择处理决定并写明理由。"), "error")
-    elif run(objections.decide, objection, current_user, uphold=form.decision.data == "uphold",
-             reason=form.reason.data)[0]:
-        flash(_("异议已处理。"), "success")
+        return _again(matter, 422, _("请选择处理决定并写明理由。"), **kept)
+    try:
+        objections.decide(objection, current_user, uphold=form.decision.data == "uphold",
+                          reason=form.reason.data)
+    except (services.Forbidden, NotAllowed):
+        abort(403)
+    except (services.MeetingError, Refused) as exc:
+        db.session.rollback()
+        return _again(matter, 409, str(exc), **kept)
+    flash(_("异议已处理。"), "success")
     return redirect(url_for("matters.detail", matter_id=objection.matter_id) + "#meetings")

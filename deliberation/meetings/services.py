@@ -14,6 +14,7 @@ from flask_babel import gettext
 from sqlalchemy import func, select, update
 
 from ..core import audit
+from ..core.templating import localtime
 from ..core.time import utcnow
 from ..directory.models import Body, BodyRole, Membership
 from ..extensions import db
@@ -231,9 +232,9 @@ def publish(meeting: Meeting, actor: User) -> int:
     db.session.flush()
     bump(meeting)
     _audit(meeting, actor, "publish", items=[i.matter_id for i in meeting.items])
-    when = meeting.starts_at.strftime("%Y-%m-%d %H:%M")
-    message = gettext("会议通知：「%(t)s」将于 %(when)s（UTC）在 %(place)s 召开，共 %(n)d 项议程。",
-                      t=meeting.title, when=when, place=meeting.place or meeting.mode_label,
+    message = gettext("会议通知：「%(t)s」将于 %(when)s 在 %(place)s 召开，共 %(n)d 项议程。",
+                      t=meeting.title, when=localtime(meeting.starts_at),
+                      place=meeting.place or meeting.mode_label,
                       n=len(meeting.items))
     members = set(expected_ids(meeting)) - {actor.id}
     notifications.notify_users(members, kind="meeting_published", message=message)

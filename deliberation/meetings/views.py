@@ -36,8 +36,8 @@ from ..directory.models import Body
 from ..extensions import db
 from ..matters.models import Matter
 from ..matters.workflow import NotAllowed, Refused
+from . import digests, rules, services
 from . import minutes as minutes_data
-from . import rules, services
 from .forms import MeetingForm, NotesForm, RulePresetForm
 from .models import AgendaItem, Meeting, MeetingState
 
@@ -122,8 +122,9 @@ def _people(users: list[User]) -> list[tuple[int, str]]:
 def detail(meeting_id: int):
     meeting = get_meeting(meeting_id)
     manage = services.can_manage(meeting, current_user)
+    items = minutes_data.agenda(meeting)  # the matters loaded with the items: no query per item
     return render_template(
-        "meetings/detail.html", meeting=meeting, manage=manage,
+        "meetings/detail.html", meeting=meeting, manage=manage, digests=digests.for_items(items),
         chair=services.can_chair(meeting, current_user),
         expected=services.is_expected(meeting, current_user),
         schedulable=services.schedulable_matters(meeting) if manage else [],

@@ -292,7 +292,18 @@ def has_any_vote(item: AgendaItem) -> bool:
 
 
 def vote_opened_on(matter_id: int) -> bool:
-    """Has a vote on this matter opened (or finished) in any meeting? Opinions close then."""
-    return bool(db.session.scalar(select(exists().where(
-        AgendaItem.matter_id == matter_id,
-        AgendaItem.state.in_([ItemState.VOTING.value, ItemState.CLOSED.value])))))
+    """Has voting opened on the matter's current scheduling? Opinions close then.
+
+    Only the matter's latest agenda item counts: an item deferred (搁置, also when a meeting
+    ended before reaching it) was closed without a vote, and an earlier decision that an
+    upheld objection sent back belongs to a past scheduling. Voting has opened when that
+    item is in voting or was closed by a vote.
+    """
+    row = db.session.execute(
+        select(AgendaItem.state, AgendaItem.outcome).where(AgendaItem.matter_id == matter_id)
+        .order_by(AgendaItem.id.desc()).limit(1)).first()
+    if row is None:
+        return False
+    state, outcome = row
+    return state == ItemState.VOTING.value or (
+        state == ItemState.CLOSED.value and outcome != Outcome.DEFERRED.value)

@@ -68,7 +68,9 @@ def voting_open(matter: Matter) -> bool:
     """Has voting on this matter opened? Opinions close when it has.
 
     A matter past `scheduled` has been voted on; a scheduled matter closes its opinions as
-    soon as the vote on its agenda item opens in the meeting.
+    soon as the vote on its current agenda item opens in the meeting. An earlier scheduling
+    that ended without a vote (deferred, not reached) or whose decision an upheld objection
+    sent back does not close them.
     """
     from ..meetings.voting import vote_opened_on
 
@@ -240,19 +242,41 @@ class Digest:
     def total(self) -> int:
         return sum(self.counts.values())
 
+    @property
+    def stances(self) -> list[tuple[Stance, int]]:
+        """Each stance with its count, in the stances' order (for / against / suggestion)."""
+        return [(s, int(self.counts.get(s.value, 0))) for s in Stance]
+
+
+def digests(matter_ids: list[int] | set[int]) -> dict[int, Digest]:
+    """`summary_for` for many matters in two queries (an agenda, the minutes): every id gets a
+    Digest, empty when the matter has neither a summary nor a shown opinion."""
+    ids = sorted(set(matter_ids))
+    if not ids:
+        return {}
+    counted: dict[int, dict[str, int]] = {i: {s.value: 0 for s in Stance} for i in ids}
+    for matter_id, stance, n in db.session.execute(
+            select(Opinion.matter_id, Opinion.stance, func.count()).where(
+                Opinion.matter_id.in_(ids), Opinion.parent_id.is_(None),
+                Opinion.visibility == Visibility.SHOWN.value)
+            .group_by(Opinion.matter_id, Opinion.stance)):
+        counted[matter_id][stance] = int(n)
+    out = {i: Digest("", counted[i]) for i in ids}
+    for summary, name in db.session.execute(
+            select(OpinionSummary, User.display_name).join(User, User.id == OpinionSummary.author_id)
+            .where(OpinionSummary.matter_id.in_(ids))):
+        out[summary.matter_id] = Digest(summary.text, counted[summary.matter_id], summary.updated_at,
+                                        name)
+    return out
+
 
 def summary_for(matter_id: int) -> Digest:
     """The committee's opinion summary (empty text when none) and the counts per stance.
 
-    For the meetings package: the agenda (会前公示) and the minutes include this.
+    The meetings package shows these on the agenda (会前公示) and in the minutes, for all items
+    at once through `digests`.
     """
-    row = db.session.execute(
-        select(OpinionSummary, User.display_name).join(User, User.id == OpinionSummary.author_id)
-        .where(OpinionSummary.matter_id == matter_id)).first()
-    if row is None:
-        return Digest("", counts(matter_id))
-    summary, name = row
-    return Digest(summary.text, counts(matter_id), summary.updated_at, name)
+    return digests([matter_id])[matter_id]
 
 
 def summary_problem(matter: Matter, user: User | None) -> str | None:

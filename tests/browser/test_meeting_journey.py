@@ -35,7 +35,8 @@ def test_meeting_vote_on_phones_projector_and_minutes(phone_page, world, commit_
     chair.get_by_role("button", name="开始讨论").click()
     expect(chair.get_by_text("暂无人申请发言")).to_be_visible()
 
-    projector = phone_page(DESKTOP)
+    projector = phone_page(DESKTOP)  # the room's screen, run from the chair's account
+    login(projector, chair_phone, PASSWORD)
     projector.goto(f"/meetings/{meeting_id}/projector")
     expect(projector.locator(".motion")).to_have_text("5 栋楼道灯坏了")
 

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from deliberation import demo
+from deliberation.core import audit
 from deliberation.core import time as clock
 from deliberation.extensions import db
 from deliberation.matters.models import Matter
@@ -29,6 +30,14 @@ def test_demo_holds_adopting_rejecting_and_upcoming_meetings(app):
     clock.freeze(None)
     secret = db.session.scalar(select(AgendaItem).where(AgendaItem.matter_id == parking.id))
     assert (secret.ballot, secret.yes, secret.no, secret.abstain) == ("secret", 2, 5, 1)
+    # the chair deferred (搁置) a matter in the lamp's meeting: back in the queue, schedulable
+    charging = db.session.scalar(select(Matter).where(Matter.title == "楼下想装电动车充电桩"))
+    assert charging.state == "deferred"
+    shelved = db.session.scalar(select(AgendaItem).where(AgendaItem.matter_id == charging.id))
+    lamp_item = db.session.scalar(select(AgendaItem).where(AgendaItem.matter_id == lamp.id))
+    assert shelved.outcome == "deferred" and shelved.meeting_id == lamp_item.meeting_id
+    actions = [e.action for e in audit.timeline("matter", charging.id)]
+    assert actions[-4:] == ["accept", "schedule", "debate_opened", "defer"], actions
 
 
 @pytest.fixture
@@ -38,19 +47,41 @@ def running(world, meeting_of):
 
 @pytest.mark.parametrize(("role", "allowed"), [
     ("anonymous", set()), ("resident", set()), ("council", set()),
-    ("committee", {"chair", "phone"}), ("staff", {"chair"}), ("admin", {"chair"}),
+    ("committee", {"chair", "phone", "projector"}), ("staff", {"chair", "projector"}),
+    ("admin", {"chair", "projector"}),
 ])
 def test_live_pages_by_role(world, login, client, running, role, allowed):
     user = world.roles()[role]
     c = login(user) if user else client
-    for page in ("chair", "phone"):
+    for page in ("chair", "phone", "projector"):
         status = c.get(f"/meetings/{running.id}/{page}").status_code
         if page in allowed:
             assert status == 200, (role, page)
         else:
             assert status in (302, 403), (role, page, status)
-    assert c.get(f"/meetings/{running.id}/projector").status_code == 200
     assert c.get(f"/meetings/{running.id}").status_code == 200
+
+
+def test_only_who_runs_the_meeting_sees_the_check_in_code(world, login, client, running):
+    """The code lets anyone check in as present: the projector is for the chair's side only."""
+    code = running.checkin_code
+    pages = [f"/meetings/{running.id}/projector", f"/meetings/{running.id}/live/projector",
+             f"/meetings/{running.id}", f"/meetings/{running.id}/minutes"]
+    anonymous = client.get(pages[0])
+    assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+    for who in (None, world.member_a, world.resident_a):
+        c = login(who) if who else client
+        for url in pages:
+            response = c.get(url)
+            assert code not in response.get_data(as_text=True), (who, url)
+        if who:
+            assert c.get(pages[0]).status_code == 403
+        assert "/projector" not in c.get(pages[2]).get_data(as_text=True)
+    for who in (world.chair_a, world.recorder_a, world.staff):
+        c = login(who)
+        assert code in c.get(pages[0]).get_data(as_text=True), who
+        assert code in c.get(pages[1], headers={"HX-Request": "true"}).get_data(as_text=True)
+        assert "/projector" in c.get(pages[2]).get_data(as_text=True)
 
 
 @pytest.mark.parametrize("role", ["resident", "council", "business", "member"])

@@ -41,6 +41,10 @@ def test_chair_calls_a_meeting_builds_the_agenda_and_publishes(world, login, cli
     notified = set(db.session.scalars(select(Notification.user_id)
                                       .where(Notification.kind == "meeting_published")))
     assert notified == {world.recorder_a.id, world.member_a.id}
+    # The notice says the time as the street reads its clocks (Beijing time), as typed.
+    inbox = login(world.member_a).get("/notifications/").get_data(as_text=True)
+    assert "将于 2026-06-01 19:30 在 活动中心 召开" in inbox
+    assert "UTC" not in inbox and "11:30" not in inbox
 
     public = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
     assert "六月议事会" in public and matter.title in public
@@ -127,7 +131,7 @@ def test_full_item_debate_vote_close_adopts_and_opens_notice(world, login, meeti
     assert recorder.post_form(f"/meetings/items/{item.id}/vote", {"choice": "yes"}).status_code == 303
     # the chair has not checked in: may not vote
     assert chair.post_form(f"/meetings/items/{item.id}/vote", {"choice": "no"}).status_code == 403
-    projector = client.get(f"/meetings/{meeting.id}/projector").get_data(as_text=True)
+    projector = chair.get(f"/meetings/{meeting.id}/projector").get_data(as_text=True)
     assert 'id="tally-yes">2<' in projector and 'id="tally-no">0<' in projector
 
     assert chair.post_form(f"/meetings/items/{item.id}/close").status_code == 302
@@ -239,6 +243,11 @@ def test_live_partial_answers_204_when_nothing_changed(world, login, meeting_of,
     chair.post_form(f"/meetings/items/{item.id}/debate")
     chair.post_form(f"/meetings/items/{item.id}/open-vote", {"ballot": "open", "method": "phones"})
     hx = {"HX-Request": "true"}
+    # The projector shows the check-in code: organisers only (chair, recorder, staff).
+    assert client.get(f"/meetings/{meeting.id}/live/projector", headers=hx).status_code == 403
+    member_live = login(world.member_a).get(f"/meetings/{meeting.id}/live/projector", headers=hx)
+    assert member_live.status_code == 403 and meeting.checkin_code not in member_live.get_data(as_text=True)
+    client = login(world.recorder_a)
     first = client.get(f"/meetings/{meeting.id}/live/projector", headers=hx)
     assert first.status_code == 200 and "HX-Request" in first.headers["Vary"]
     since = re.search(r"since=([^\"&]+)", first.get_data(as_text=True)).group(1)
@@ -247,7 +256,7 @@ def test_live_partial_answers_204_when_nothing_changed(world, login, meeting_of,
     login(world.member_a).post_form(f"/meetings/items/{item.id}/vote", {"choice": "yes"})
     changed = client.get(f"/meetings/{meeting.id}/live/projector?since={since}", headers=hx)
     assert changed.status_code == 200 and 'id="tally-yes">1<' in changed.get_data(as_text=True)
-    assert client.get(f"/meetings/{meeting.id}/live/chair").status_code == 403
+    assert login(world.member_a).get(f"/meetings/{meeting.id}/live/chair").status_code == 403
     chair_live = chair.get(f"/meetings/{meeting.id}/live/chair?since=old", headers=hx)
     assert chair_live.status_code == 200 and "结束表决并宣布结果" in chair_live.get_data(as_text=True)
     phone_live = login(world.member_a).get(f"/meetings/{meeting.id}/live/phone", headers=hx)

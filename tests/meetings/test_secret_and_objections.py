@@ -47,7 +47,7 @@ def test_secret_ballot_stores_no_link_and_allows_change_on_the_same_phone(world,
     assert tallies == {"yes": 1, "no": 0, "abstain": 1}
 
     # while it is open the room sees only how many voted
-    projector = client.get(f"/meetings/{meeting.id}/projector").get_data(as_text=True)
+    projector = chair.get(f"/meetings/{meeting.id}/projector").get_data(as_text=True)
     assert "已投 2 票" in projector and 'id="tally-yes"' not in projector
     chair.post_form(f"/meetings/items/{item.id}/close")
     db.session.expire_all()

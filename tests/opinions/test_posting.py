@@ -283,3 +283,60 @@ def test_opening_the_vote_in_a_meeting_closes_opinions(world, login, matter):
     db.session.commit()
     response = post(a, matter, stance="for", text="表决时再说一句")
     assert response.status_code == 409 and "表决已经开始" in response.get_data(as_text=True)
+
+
+def _meeting_with(world, matter, title: str):
+    from deliberation.core.time import utcnow
+    from deliberation.meetings import services as meetings
+
+    meeting = meetings.create_meeting(world.chair_a, body_ids=[world.committee_a.id], title=title,
+                                      starts_at=utcnow(), place="活动室", mode="in_person",
+                                      chair_id=world.chair_a.id, recorder_id=world.recorder_a.id)
+    item = meetings.add_item(meeting, matter, world.chair_a)
+    meetings.publish(meeting, world.chair_a)
+    meetings.start(meeting, world.chair_a)
+    for member in (world.chair_a, world.recorder_a, world.member_a):
+        meetings.check_in(meeting, member)
+    db.session.commit()
+    return meeting, item
+
+
+@pytest.mark.parametrize("how", ["deferred", "not_reached", "objection_upheld"])
+def test_a_deferred_matter_on_a_new_agenda_takes_opinions_until_its_new_vote(world, login, matter,
+                                                                             how):
+    """A scheduling that ended without a vote does not close opinions on the next one."""
+    from deliberation.meetings import debate, voting
+
+    chair, a = login(world.chair_a), login(world.resident_a)
+    first, item = _meeting_with(world, matter, "第一次议事会")
+    if how == "deferred":
+        debate.open_debate(item, world.chair_a)
+        db.session.commit()
+        assert chair.post_form(f"/meetings/items/{item.id}/defer").status_code == 302
+    elif how == "not_reached":  # the meeting ends before the item is reached
+        assert chair.post_form(f"/meetings/{first.id}/end").status_code == 302
+    else:  # adopted, then an objection upheld sends it back to be scheduled again
+        from deliberation.meetings import objections
+
+        debate.open_debate(item, world.chair_a)
+        voting.open_vote(item, world.chair_a)
+        for member in (world.chair_a, world.recorder_a, world.member_a):
+            voting.cast(item.id, member, "yes")
+        voting.close_vote(item, world.chair_a)
+        objection = objections.file(matter, world.resident_a2, "程序有问题")
+        objections.decide(objection, world.chair_a, uphold=True, reason="重新审议")
+        db.session.commit()
+    assert fresh(type(matter), matter.id).state in ("deferred", "accepted")
+
+    second, new_item = _meeting_with(world, fresh(type(matter), matter.id), "第二次议事会")
+    assert post(a, matter, stance="for", text="再议之前说一句").status_code == 303
+    summary = chair.post_form(f"/matters/{matter.id}/opinions/summary", {"text": "居民多数支持。"})
+    assert summary.status_code in (302, 303)
+    debate.open_debate(new_item, world.chair_a)
+    db.session.commit()
+    assert chair.post_form(f"/meetings/items/{new_item.id}/open-vote",
+                           {"ballot": "open", "method": "phones"}).status_code == 302
+    response = post(a, matter, stance="for", text="表决时再说一句")
+    assert response.status_code == 409 and "表决已经开始" in response.get_data(as_text=True)
+    texts = [o.text for o in db.session.scalars(select(Opinion))]
+    assert texts == ["再议之前说一句"]

@@ -170,7 +170,7 @@ ACCESS: dict[str, tuple] = {
     "/meetings/<int:meeting_id>/minutes": (
         lambda w, o: f"/meetings/{o['meeting'].id}/minutes", PUBLIC),
     "/meetings/<int:meeting_id>/projector": (
-        lambda w, o: f"/meetings/{o['meeting'].id}/projector", PUBLIC),
+        lambda w, o: f"/meetings/{o['meeting'].id}/projector", ORGANISERS),
     "/meetings/<int:meeting_id>/chair": (
         lambda w, o: f"/meetings/{o['meeting'].id}/chair", ORGANISERS),
     "/meetings/<int:meeting_id>/qr.svg": (

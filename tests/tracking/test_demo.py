@@ -15,7 +15,7 @@ def test_demo_shows_the_whole_loop(app):
     db.session.commit()
     states = dict(db.session.execute(select(Matter.state, func.count()).group_by(Matter.state)).all())
     for state in ("submitted", "returned", "accepted", "merged", "referred", "rejected", "withdrawn",
-                  "scheduled", "not_adopted", "in_notice", "in_progress", "in_evaluation",
+                  "scheduled", "deferred", "not_adopted", "in_notice", "in_progress", "in_evaluation",
                   "rectifying", "closed"):
         assert states.get(state), f"the demo has no matter in state {state}"
     closed = db.session.scalars(select(Matter).where(Matter.state == "closed")).all()
