@@ -7,6 +7,10 @@ A rule set says:
   eligible members present, or all eligible members), a ratio, strict or not.
 A tie under a strict threshold fails; when every voter abstains the "cast" base is empty and the
 motion fails. Recused members (回避) leave both bases before anything is computed.
+
+Besides the presets, a body may have a custom rule set: its parameters are stored as JSON
+(`params_of`, ratios as exact "n/d" strings), checked by `custom`, and said in one plain
+sentence by `describe` (the only part here that needs a request's language).
 """
 
 from __future__ import annotations
