@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.enums import LabeledEnum
@@ -77,7 +77,9 @@ class Body(db.Model):
     name: Mapped[str] = mapped_column(String(80), unique=True)
     kind: Mapped[str] = mapped_column(String(20))
     community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id"), index=True)
+    # A preset's key (meetings.rules.PRESETS), or "custom" with the parameters in rule_params.
     rule_preset: Mapped[str] = mapped_column(String(30), default="council_majority")
+    rule_params: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
 
     community: Mapped[Community | None] = relationship()
     memberships: Mapped[list[Membership]] = relationship(
@@ -87,6 +89,7 @@ class Body(db.Model):
     __table_args__ = (
         CheckConstraint(BodyKind.check_sql("kind"), name="kind"),
         CheckConstraint("kind != 'committee' OR community_id IS NOT NULL", name="committee_has_community"),
+        CheckConstraint("rule_preset != 'custom' OR rule_params IS NOT NULL", name="custom_rule_has_params"),
     )
 
     @property

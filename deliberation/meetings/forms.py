@@ -78,5 +78,54 @@ class DecideObjectionForm(FlaskForm):
                                                        Length(max=1000)])
 
 
-class RulePresetForm(FlaskForm):
-    rule_preset = RadioField(_l("表决规则"), choices=rules.preset_choices(), validators=[DataRequired()])
+FRACTION_INPUT = {"list": "common-fractions", "autocomplete": "off", "size": 8}
+STRICTNESS = [("more", _l("超过（正好等于不算）")), ("least", _l("达到（正好等于也算）"))]
+
+
+class RuleSetForm(FlaskForm):
+    """A preset, or "custom" with the parameters; the parameters are checked only for custom."""
+
+    rule_preset = RadioField(_l("表决规则"),
+                             choices=rules.preset_choices() + [(rules.CUSTOM, _l("自定义规则"))],
+                             validators=[DataRequired(_l("请选择表决规则。"))])
+    quorum_ratio = StringField(_l("到会人数须占全体成员的比例"), default="1/2",
+                               validators=[Length(max=20)], render_kw=FRACTION_INPUT,
+                               description=_l("写成“分子/分母”，例如 1/2、2/3，也可以从常用比例中选。"))
+    quorum_strict = RadioField(_l("到会人数与这个比例相比"), choices=STRICTNESS, default="more")
+    pass_base = RadioField(_l("赞成票与谁相比"), default=rules.PassBase.CAST.value, choices=[
+        (rules.PassBase.CAST.value, _l("赞成票与反对票之和（弃权不计）")),
+        (rules.PassBase.PRESENT.value, _l("到会成员人数（弃权算作不赞成）")),
+        (rules.PassBase.MEMBERS.value, _l("全体成员人数（弃权、缺席都算作不赞成）"))])
+    pass_ratio = StringField(_l("通过所需的赞成比例"), default="1/2", validators=[Length(max=20)],
+                             render_kw=FRACTION_INPUT,
+                             description=_l("写成“分子/分母”，例如 1/2、2/3。"))
+    pass_strict = RadioField(_l("赞成票与这个比例相比"), choices=STRICTNESS, default="more")
+
+    def fill(self, rule: rules.RuleSet) -> None:
+        """Show a rule's parameters (a preset's too, as a starting point for a custom one)."""
+        self.rule_preset.data = rule.key
+        self.quorum_ratio.data = rules.ratio_text(rule.quorum_ratio)
+        self.quorum_strict.data = "more" if rule.quorum_strict else "least"
+        self.pass_base.data = rule.pass_base.value
+        self.pass_ratio.data = rules.ratio_text(rule.pass_ratio)
+        self.pass_strict.data = "more" if rule.pass_strict else "least"
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        self.rule = None
+        if not ok:
+            return False
+        if self.rule_preset.data != rules.CUSTOM:
+            self.rule = rules.PRESETS[self.rule_preset.data]
+            return True
+        ratios = {}
+        for f in (self.quorum_ratio, self.pass_ratio):
+            try:
+                ratios[f.name] = rules.parse_ratio(f.data)
+            except rules.RuleError as exc:
+                f.errors.append(str(exc))
+        if len(ratios) < 2:
+            return False
+        self.rule = rules.custom(ratios["quorum_ratio"], self.quorum_strict.data == "more",
+                                 self.pass_base.data, ratios["pass_ratio"], self.pass_strict.data == "more")
+        return True

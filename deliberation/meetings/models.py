@@ -8,9 +8,9 @@ counts per choice. Open ballots store each member's choice in `Vote`.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.enums import LabeledEnum
@@ -93,8 +93,11 @@ class Meeting(db.Model):
     online_link: Mapped[str] = mapped_column(String(200), default="")
     chair_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     recorder_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
-    # The rule set in force, copied from the (first) body when the meeting is made.
+    # The rule set in force, snapshotted from the (first) body when the meeting is made: the
+    # preset's key or "custom", and the parameters the outcome is computed from (NULL only on
+    # meetings made before parameters were stored: their preset's key then decides).
     rule_preset: Mapped[str] = mapped_column(String(30))
+    rule_params: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     speaker_seconds: Mapped[int] = mapped_column(default=120)
     max_turns: Mapped[int] = mapped_column(default=2)
     state: Mapped[str] = mapped_column(String(20), default=MeetingState.DRAFT.value)
@@ -123,6 +126,7 @@ class Meeting(db.Model):
         CheckConstraint("speaker_seconds BETWEEN 30 AND 1800", name="speaker_seconds_range"),
         CheckConstraint("max_turns BETWEEN 1 AND 10", name="max_turns_range"),
         CheckConstraint("minutes_planned > 0", name="minutes_planned_positive"),
+        CheckConstraint("rule_preset != 'custom' OR rule_params IS NOT NULL", name="custom_rule_has_params"),
         CheckConstraint("length(title) >= 1", name="title_not_empty"),
         Index("ix_meeting_starts", "starts_at", "id"),
     )

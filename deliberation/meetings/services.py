@@ -22,7 +22,7 @@ from ..matters import workflow
 from ..matters.models import Matter
 from ..matters.states import MatterState
 from ..notifications import services as notifications
-from . import rules
+from . import rules, rulesets
 from .models import (
     AgendaItem,
     Attendance,
@@ -111,7 +111,8 @@ def member_candidates(body_ids: list[int]) -> list[User]:
 
 
 def rule_of(meeting: Meeting) -> rules.RuleSet:
-    return rules.preset(meeting.rule_preset)
+    """The meeting's snapshot of its rule set, never the body's current one."""
+    return rulesets.of_meeting(meeting)
 
 
 def bump(meeting: Meeting) -> None:
@@ -145,18 +146,23 @@ def create_meeting(actor: User, *, body_ids: list[int], title: str, starts_at: d
         raise MeetingError(gettext("记录员须是这些议事主体的成员，或社工站工作人员。"))
     if mode not in Mode.values():
         raise MeetingError(gettext("请选择会议形式。"))
+    # The first body's rule set; only those who may set rule sets may call a meeting under another.
+    if rule_preset and not rulesets.can_set_rules(actor):
+        raise Forbidden(gettext("只有社工站工作人员可以为会议另选表决规则。"))
+    rule = rules.PRESETS.get(rule_preset or "") or rulesets.of_body(bodies[0])
     meeting = Meeting(title=title.strip(), starts_at=starts_at, place=place.strip(), mode=mode,
                       online_link=online_link.strip(), chair_id=chair_id, recorder_id=recorder_id,
                       minutes_planned=minutes_planned, speaker_seconds=speaker_seconds,
                       max_turns=max_turns, checkin_code=_new_code(), created_by_id=actor.id,
-                      rule_preset=rules.preset(rule_preset or bodies[0].rule_preset).key)
+                      rule_preset=rule.key, rule_params=rules.params_of(rule))
     db.session.add(meeting)
     db.session.flush()
     for b in bodies:
         db.session.add(MeetingBody(meeting_id=meeting.id, body_id=b.id))
     db.session.flush()
     db.session.refresh(meeting)
-    _audit(meeting, actor, "create", public=False, bodies=ids, title=meeting.title)
+    _audit(meeting, actor, "create", public=False, bodies=ids, title=meeting.title,
+           rule=rulesets.snapshot(rule), rule_chosen=bool(rule_preset))
     return meeting
 
 

@@ -30,15 +30,13 @@ from sqlalchemy import select
 
 from ..accounts.forms import ConfirmForm
 from ..accounts.models import User
-from ..core import audit
-from ..core.time import utcnow
 from ..directory.models import Body
 from ..extensions import db
 from ..matters.models import Matter
 from ..matters.workflow import NotAllowed, Refused
-from . import digests, rules, services
+from . import digests, rules, rulesets, services
 from . import minutes as minutes_data
-from .forms import MeetingForm, NotesForm, RulePresetForm
+from .forms import MeetingForm, NotesForm, RuleSetForm
 from .models import AgendaItem, Meeting, MeetingState
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
@@ -92,6 +90,8 @@ def new():
     staff = [current_user] if current_user.is_staff else []
     form.chair_id.choices = _people(leaders + staff)
     form.recorder_id.choices = _people(members + staff)
+    if not rulesets.can_set_rules(current_user):
+        del form.rule_preset  # the body's rule set applies; only staff may choose another
     if request.method == "GET":
         form.body_ids.data = [own[0].id]
         if current_user.id in {u.id for u in leaders}:
@@ -103,7 +103,8 @@ def new():
             place=form.place.data or "", mode=form.mode.data, chair_id=form.chair_id.data,
             recorder_id=form.recorder_id.data, minutes_planned=form.minutes_planned.data,
             online_link=form.online_link.data or "", speaker_seconds=form.speaker_seconds.data,
-            max_turns=form.max_turns.data, rule_preset=form.rule_preset.data or None)
+            max_turns=form.max_turns.data,
+            rule_preset=(form.rule_preset.data or None) if form.rule_preset else None)
         if ok:
             flash(_("会议已创建。请把议题排入议程，然后发布。"), "success")
             return redirect(url_for("meetings.detail", meeting_id=meeting.id))
@@ -249,21 +250,20 @@ def confirm(meeting_id: int):
 @bp.route("/rules/<int:body_id>", methods=["GET", "POST"])
 @login_required
 def body_rules(body_id: int):
-    if not current_user.is_staff:
+    if not rulesets.can_set_rules(current_user):
         abort(403)
     body = db.session.get(Body, body_id) or abort(404)
-    form = RulePresetForm(rule_preset=rules.preset(body.rule_preset).key)
+    current = rulesets.of_body(body)
+    form = RuleSetForm()
+    if request.method == "GET":
+        form.fill(current)
     if form.validate_on_submit():
-        before = body.rule_preset
-        body.rule_preset = form.rule_preset.data
-        db.session.flush()
-        audit.record(actor_id=current_user.id, subject_type="body", subject_id=body.id,
-                     action="rule_preset", details={"from": before, "to": body.rule_preset,
-                                                    "at": utcnow().isoformat()}, public=False)
+        run(rulesets.set_for_body, body, current_user, form.rule)
         flash(_("表决规则已保存，之后召集的会议按新规则计票。"), "success")
         return redirect(url_for("meetings.body_rules", body_id=body.id))
-    return render_template("meetings/body_rules.html", body=body, form=form,
-                           presets=rules.PRESETS.values()), 422 if request.method == "POST" else 200
+    return render_template("meetings/body_rules.html", body=body, form=form, current=current,
+                           presets=rules.PRESETS.values(),
+                           fractions=rules.COMMON_FRACTIONS), 422 if request.method == "POST" else 200
 
 
 from . import live, notice  # noqa: E402,F401  (their routes join this blueprint)

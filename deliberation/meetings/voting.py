@@ -250,7 +250,8 @@ def close_vote(item: AgendaItem, actor: User) -> Outcome:
     b = item_bases(item)
     present = max(b.present, c.ballots)  # a voter marked absent after voting still counted
     b = rules.Bases(max(b.members, present), present)
-    passed = rules.passes(rule_of(meeting), b, c.yes, c.no, c.abstain)
+    rule = rule_of(meeting)  # the meeting's snapshot, not the body's current rule
+    passed = rules.passes(rule, b, c.yes, c.no, c.abstain)
     outcome = Outcome.ADOPTED if passed else Outcome.NOT_ADOPTED
     now = utcnow()
     item.yes, item.no, item.abstain = c.yes, c.no, c.abstain
@@ -258,7 +259,8 @@ def close_vote(item: AgendaItem, actor: User) -> Outcome:
     item.state, item.outcome, item.closed_at = ItemState.CLOSED.value, outcome.value, now
     db.session.flush()
     bump(meeting)
-    counts = {**c.as_dict(), "members": b.members, "present": b.present, "rule": meeting.rule_preset}
+    counts = {**c.as_dict(), "members": b.members, "present": b.present, "rule": rule.key,
+              "rule_params": rules.params_of(rule)}
     if passed:
         workflow.adopt(item.matter, actor, vote_id=item.id, counts=counts)
         workflow.open_notice(item.matter, actor)
