@@ -27,9 +27,11 @@ from flask_babel import gettext as _
 from flask_babel import to_utc
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..accounts.forms import ConfirmForm
 from ..accounts.models import User
+from ..core.pagination import paginate
 from ..directory.models import Body
 from ..extensions import db
 from ..matters.models import Matter
@@ -68,10 +70,19 @@ def confirmed() -> None:
 
 @bp.get("/")
 def index():
-    query = select(Meeting).order_by(Meeting.starts_at.desc(), Meeting.id.desc()).limit(100)
-    meetings = [m for m in db.session.scalars(query) if services.can_see(m, current_user)]
+    """Published meetings, newest first, a page at a time; above them the drafts this user
+    may manage (drafts are few, and nobody else sees them)."""
+    newest = (Meeting.starts_at.desc(), Meeting.id.desc())
+    page = paginate(select(Meeting).where(Meeting.state != MeetingState.DRAFT.value)
+                    .order_by(*newest).options(selectinload(Meeting.bodies)),
+                    request.args.get("page"), per_page=20)
+    drafts = []
+    if current_user.is_authenticated:
+        drafts = [m for m in db.session.scalars(
+            select(Meeting).where(Meeting.state == MeetingState.DRAFT.value).order_by(*newest)
+            .options(selectinload(Meeting.bodies))) if services.can_manage(m, current_user)]
     can_call = current_user.is_authenticated and bool(services.organisable_bodies(current_user))
-    return render_template("meetings/index.html", meetings=meetings, can_call=can_call)
+    return render_template("meetings/index.html", page=page, drafts=drafts, can_call=can_call)
 
 
 @bp.route("/new", methods=["GET", "POST"])

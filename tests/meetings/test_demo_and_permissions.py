@@ -124,3 +124,27 @@ def test_joint_meeting_expects_members_of_every_body(world, login, meeting_of):
                                                     world.member_a.id, world.council_member.id}
     page = login(world.council_member).get(f"/meetings/{meeting.id}").get_data(as_text=True)
     assert "联席会议" in page and "我的参会页" in page
+
+
+def test_meetings_list_pages_published_and_shows_drafts_only_to_organisers(world, login, client):
+    from datetime import datetime, timedelta
+
+    from deliberation.meetings import services as ms
+
+    def create(title, day):
+        return ms.create_meeting(
+            world.chair_a, body_ids=[world.committee_a.id], title=title,
+            starts_at=datetime(2026, 6, 1, 1, 0) + timedelta(days=day), place="活动中心",
+            mode="in_person", chair_id=world.chair_a.id, recorder_id=world.recorder_a.id)
+
+    for day in range(22):
+        create(f"第{day:02d}次议事会", day).state = "published"  # set-up only
+    create("还在准备的会", 30)
+    db.session.commit()
+    first = client.get("/meetings/").get_data(as_text=True)
+    assert first.count("次议事会") == 20 and "第21次议事会" in first and "第01次议事会" not in first
+    assert "还在准备的会" not in first and "第 1 / 2 页" in first
+    second = client.get("/meetings/?page=2").get_data(as_text=True)
+    assert second.count("次议事会") == 2 and "第00次议事会" in second
+    assert "还在准备的会" in login(world.chair_a).get("/meetings/").get_data(as_text=True)
+    assert "还在准备的会" not in login(world.member_a).get("/meetings/").get_data(as_text=True)
