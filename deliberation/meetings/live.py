@@ -256,7 +256,15 @@ def open_vote(item_id: int):
     form = OpenVoteForm()
     if not form.validate_on_submit():
         abort(400)
-    run(voting.open_vote, item, current_user, ballot=form.ballot.data, method=form.method.data)
+    opened, _result = run(voting.open_vote, item, current_user, ballot=form.ballot.data,
+                          method=form.method.data)
+    if not opened:
+        # Refused (no quorum, a secret show of hands...): the chair screen again with the
+        # chair's ballot and method still chosen, and the reason (flashed by `run`).
+        meeting = item.meeting
+        extras = _chair_extras(meeting)
+        extras["open_form"] = form
+        return render_template("meetings/chair.html", **live_context(meeting), **extras), 409
     return back_to(item)
 
 

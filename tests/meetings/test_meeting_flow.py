@@ -182,6 +182,24 @@ def test_no_vote_opens_without_quorum(world, login, meeting_of):
     assert db.session.get(AgendaItem, item.id).state == "debate"
 
 
+def test_a_refused_vote_keeps_the_chairs_choices(world, login, meeting_of):
+    import re
+
+    matter = accepted_matter(world)
+    meeting = meeting_of(matter, present=[world.member_a, world.recorder_a])
+    item = meeting.items[0]
+    chair = login(world.chair_a)
+    chair.post_form(f"/meetings/items/{item.id}/debate")
+    r = chair.post_form(f"/meetings/items/{item.id}/open-vote", {"ballot": "secret", "method": "hands"})
+    assert r.status_code == 409
+    html = r.get_data(as_text=True)
+    assert "举手表决不能无记名" in html
+    checked = re.findall(r'<input checked[^>]*value="(\w+)"|<input[^>]*value="(\w+)"[^>]*checked', html)
+    assert {a or b for a, b in checked} >= {"secret", "hands"}
+    db.session.expire_all()
+    assert db.session.get(AgendaItem, item.id).state == "debate"
+
+
 def test_recusal_changes_the_items_quorum(world, login, meeting_of):
     matter = accepted_matter(world)
     meeting = meeting_of(matter, present=[world.member_a, world.recorder_a])
