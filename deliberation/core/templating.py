@@ -36,17 +36,12 @@ def actor_name(entry, matter) -> str:
     if is_proposer and not matter.can_see_proposer(current_user):
         return matter.public_proposer_name()
     name = entry.actor.display_name if entry.actor else gettext("用户")
-    if entry.action in RESIDENT_ACTIONS and not is_proposer and not _insider(entry, matter):
+    own = current_user.is_authenticated and current_user.id == entry.actor_id
+    if entry.action in RESIDENT_ACTIONS and not (is_proposer or own or matter.is_overseen_by(current_user)):
         from ..matters.support import public_name
 
         return public_name(name)
     return name
-
-
-def _insider(entry, matter) -> bool:
-    u = current_user
-    return bool(u and u.is_authenticated and (
-        u.id == entry.actor_id or u.is_staff or u.sits_on_committee_of(matter.community_id)))
 
 
 def init_app(app: Flask) -> None:

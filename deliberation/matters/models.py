@@ -109,10 +109,14 @@ class Matter(db.Model):
 
         return workflow.allowed(self, transition, user)
 
+    def is_overseen_by(self, user: User | None) -> bool:
+        """Station staff and the committee of the matter's community: they see internal notes,
+        hidden names and non-public matters."""
+        return bool(user is not None and user.is_authenticated and (
+            user.is_staff or user.sits_on_committee_of(self.community_id)))
+
     def can_screen(self, user: User | None) -> bool:
-        return user is not None and user.is_authenticated and (
-            user.sits_on_committee_of(self.community_id) or user.is_staff
-        ) and self.status == MatterState.SUBMITTED
+        return self.is_overseen_by(user) and self.status == MatterState.SUBMITTED
 
     def can_see_proposer(self, user: User | None) -> bool:
         """The committee of the matter's community and station staff see who filed it."""
@@ -120,11 +124,8 @@ class Matter(db.Model):
             return False
         if not self.hide_name:
             return True
-        return bool(user and user.is_authenticated and (
-            user.id == self.proposer_id
-            or user.is_staff
-            or user.sits_on_committee_of(self.community_id)
-        ))
+        return bool(user and user.is_authenticated and user.id == self.proposer_id) \
+            or self.is_overseen_by(user)
 
 
 class Cosign(db.Model):

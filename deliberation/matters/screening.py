@@ -108,7 +108,7 @@ def screen(matter_id: int):
 @login_required
 def note(matter_id: int):
     matter = get_matter(matter_id)
-    if not (current_user.is_staff or current_user.sits_on_committee_of(matter.community_id)):
+    if not matter.is_overseen_by(current_user):
         abort(403)
     text = (request.form.get("note") or "").strip()[:1000]
     from ..accounts.forms import ConfirmForm

@@ -24,14 +24,14 @@ from ..extensions import db
 from ..notifications import services as notifications
 from . import filing, support
 from .models import Matter, MatterPhoto
-from .views import _can_see_internal, bp, detail_context, visible_matter
+from .views import bp, detail_context, visible_matter
 
 PHOTO_MAX_AGE = 3600
 
 
 def support_context(matter: Matter) -> dict:
     """What the co-sign box, the photos and the supporters list need."""
-    insider = _can_see_internal(matter)
+    insider = matter.is_overseen_by(current_user)
     hidden = support.anonymous_supporters(matter) if not insider else set()
     names = []
     for cosign, user in support.cosigners(matter):

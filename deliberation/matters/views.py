@@ -51,9 +51,8 @@ def visible_matter(matter_id: int) -> Matter:
 
 def _insider(matter: Matter) -> bool:
     u = current_user
-    return u.is_authenticated and (
-        u.is_staff or u.sits_on_committee_of(matter.community_id) or matter.proposer_id == u.id
-        or matter.filed_by_id == u.id)
+    return matter.is_overseen_by(u) or (
+        u.is_authenticated and u.id in (matter.proposer_id, matter.filed_by_id))
 
 
 @bp.get("/")
@@ -160,15 +159,10 @@ def detail(matter_id: int):
 def detail_context(matter: Matter, **extra) -> dict:
     from .support_views import support_context
 
-    entries = audit.timeline("matter", matter.id, include_internal=_can_see_internal(matter))
+    entries = audit.timeline("matter", matter.id, include_internal=matter.is_overseen_by(current_user))
     return {"matter": matter, "entries": entries, "confirm_form": ConfirmForm(),
             "can_edit": services.can_edit(matter, current_user),
             **support_context(matter), **extra}
-
-
-def _can_see_internal(matter: Matter) -> bool:
-    u = current_user
-    return u.is_authenticated and (u.is_staff or u.sits_on_committee_of(matter.community_id))
 
 
 @bp.route("/<int:matter_id>/edit", methods=["GET", "POST"])

@@ -259,12 +259,8 @@ def open_vote(item_id: int):
     opened, _result = run(voting.open_vote, item, current_user, ballot=form.ballot.data,
                           method=form.method.data)
     if not opened:
-        # Refused (no quorum, a secret show of hands...): the chair screen again with the
-        # chair's ballot and method still chosen, and the reason (flashed by `run`).
-        meeting = item.meeting
-        extras = _chair_extras(meeting)
-        extras["open_form"] = form
-        return render_template("meetings/chair.html", **live_context(meeting), **extras), 409
+        # Refused (no quorum, a secret show of hands...): the reason is flashed by `run`.
+        return _chair_again(item.meeting, 409, open_form=form)
     return back_to(item)
 
 
@@ -315,9 +311,13 @@ def hands(item_id: int):
 def _hands_again(meeting: Meeting, form: HandsForm, message: str):
     """A refused count: the chair screen again with what the recorder typed and why (422)."""
     flash(message, "error")
-    extras = _chair_extras(meeting)
-    extras["hands_form"] = form
-    return render_template("meetings/chair.html", **live_context(meeting), **extras), 422
+    return _chair_again(meeting, 422, hands_form=form)
+
+
+def _chair_again(meeting: Meeting, status: int, **forms):
+    """A refused step: the chair screen again, with `forms` as the user filled them in."""
+    context = {**live_context(meeting), **_chair_extras(meeting), **forms}
+    return render_template("meetings/chair.html", **context), status
 
 
 @bp.post("/items/<int:item_id>/close")
