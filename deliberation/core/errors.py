@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
@@ -36,6 +36,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(429)
     def too_many(_e):
+        if request.endpoint == "accounts.login":
+            return page(429, _("操作太频繁"), _(
+                "这个账号（或这个网络）登录失败的次数太多，暂时不能登录。请稍后再试；"
+                "忘记密码请联系社工站重置。"))
         return page(429, _("操作太频繁"), _("尝试次数过多，请稍等几分钟再试。"))
 
     @app.errorhandler(500)
