@@ -106,6 +106,12 @@ class User(UserMixin, db.Model):
             for kind, _role, cid in self._body_roles.values()
         )
 
+    @property
+    def committee_community_ids(self) -> list[int]:
+        """The communities whose residents' committee this user sits on."""
+        return sorted({cid for kind, _r, cid in self._body_roles.values()
+                       if kind == BodyKind.COMMITTEE.value and cid is not None})
+
     def sits_on(self, kind: BodyKind) -> bool:
         return any(k == kind.value for k, _r, _c in self._body_roles.values())
 

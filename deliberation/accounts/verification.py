@@ -49,17 +49,11 @@ def verifiable_residents(viewer: User, *, community_id: int | None = None):
     """The residents `viewer` may verify: a committee member's own community, staff any."""
     query = select(User).where(User.role == Role.RESIDENT.value, User.community_id.is_not(None))
     if not viewer.is_staff:
-        own = [cid for cid in _committee_communities(viewer)]
-        query = query.where(User.community_id.in_(own))
+        query = query.where(User.community_id.in_(viewer.committee_community_ids))
     if community_id:
         query = query.where(User.community_id == community_id)
     # Unverified first, newest first: the committee works through new registrations.
     return query.order_by(User.verified_at.is_not(None), User.id.desc())
-
-
-def _committee_communities(user: User) -> list[int]:
-    return [cid for cid in db.session.scalars(select(Community.id))
-            if user.sits_on_committee_of(cid)]
 
 
 def set_verified(resident: User, *, by: User, verified: bool) -> None:

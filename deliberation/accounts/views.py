@@ -10,6 +10,7 @@ URL table:
     /staff/residents/<id>/reset        accounts.reset_password   (staff; GET confirms)
     /prefs/text              POST      accounts.toggle_text
     /prefs/lang              POST      accounts.set_lang
+Verifying residents (核实): `accounts/verify_views.py` (same blueprint).
 """
 
 from __future__ import annotations
@@ -252,3 +253,6 @@ def set_lang():
         response.set_cookie("lang", lang, max_age=365 * 86400, samesite="Lax", httponly=True,
                             secure=_secure_cookies())
     return response
+
+
+from . import verify_views  # noqa: E402,F401  (its routes join this blueprint)

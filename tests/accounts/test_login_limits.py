@@ -12,7 +12,7 @@ import pytest
 from deliberation.extensions import db, limiter
 from tests import factories
 from tests.conftest import Client, make_app
-from tests.meetings.conftest import accepted_matter, meeting_of  # noqa: F401  (fixture)
+from tests.meetings.conftest import accepted_matter, meeting_of  # noqa: F401,F811  (fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS = "redis://127.0.0.1:6379/2"
@@ -63,7 +63,7 @@ def test_failures_from_one_address_limit_that_address(limited, world):
     assert _login(c, world.resident_a.phone, factories.PASSWORD, "10.0.0.67").status_code == 302
 
 
-def test_a_locked_member_still_checks_in_by_code(limited, world, meeting_of):
+def test_a_locked_member_still_checks_in_by_code(limited, world, meeting_of):  # noqa: F811
     """Someone mistyping (or guessing) a member's password does not keep them out of the
     meeting: the member's session checks in by the code on the screen."""
     meeting = meeting_of(accepted_matter(world))
