@@ -16,10 +16,17 @@ from ..directory.models import Community, Street
 from ..extensions import db
 from .models import Role, User
 
+# What each act says: residents elsewhere, and unverified residents when the street asks.
 ACTS = {
-    "cosign": lazy_gettext("附议"),
-    "rate": lazy_gettext("评议"),
-    "object": lazy_gettext("提出异议"),
+    "cosign": (lazy_gettext("只有%(c)s的居民可以附议。"),
+               lazy_gettext("本街道规定，只有经居委会核实的居民才能附议。请带上身份证件到%(c)s居委会"
+                            "或社工站核实您的账号，核实后就可以附议了。")),
+    "rate": (lazy_gettext("只有%(c)s的居民可以评议。"),
+             lazy_gettext("本街道规定，只有经居委会核实的居民才能评议。请带上身份证件到%(c)s居委会"
+                          "或社工站核实您的账号，核实后就可以评议了。")),
+    "object": (lazy_gettext("只有%(c)s的居民可以提出异议。"),
+               lazy_gettext("本街道规定，只有经居委会核实的居民才能提出异议。请带上身份证件到%(c)s"
+                            "居委会或社工站核实您的账号，核实后就可以提出异议了。")),
 }
 
 
@@ -37,11 +44,11 @@ def required(community: Community | None) -> bool:
 
 def problem(user: User | None, community: Community, act: str) -> str | None:
     """Why `user` cannot co-sign / rate / object as a resident of `community` (None: they can)."""
+    elsewhere, unverified = ACTS[act]
     if user is None or not user.is_authenticated or not user.lives_in(community.id):
-        return gettext("只有%(c)s的居民可以%(act)s。", c=community.name, act=ACTS[act])
+        return str(elsewhere) % {"c": community.name}
     if not user.is_verified and required(community):
-        return gettext("本街道规定，只有经居委会核实的居民才能%(act)s。请带上身份证件到%(c)s居委会"
-                       "或社工站核实您的账号，核实后就可以%(act)s了。", act=ACTS[act], c=community.name)
+        return str(unverified) % {"c": community.name}
     return None
 
 
