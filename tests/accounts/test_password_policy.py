@@ -89,3 +89,14 @@ def test_a_reset_password_must_be_changed_and_logout_stays_possible(login, world
 
 def test_residents_who_register_themselves_are_not_sent_to_change_it(login, world):
     assert login(world.resident_a).get("/matters/mine").status_code == 200
+
+
+def test_registration_error_says_the_passwords_must_be_typed_again(client, world):
+    r = client.post_form("/register", {"phone": "13912345678", "display_name": "王阿姨",
+                                       "community_id": str(world.a.id), "household": "5 栋 301",
+                                       "password": "short1", "confirm": "short1"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422
+    assert "其他内容都保留着，密码需要重新输入" in html
+    assert "已填写的内容都保留着" not in html
+    assert 'value="5 栋 301"' in html and 'value="short1"' not in html
