@@ -127,3 +127,18 @@ def test_with_redis_the_count_is_shared_by_workers(redis_db, database_url, tmp_p
                                   "password": factories.PASSWORD}).status_code == 429
     assert c.post_form("/login", {"phone": world.resident_a2.phone,
                                   "password": factories.PASSWORD}).status_code == 302
+
+
+def test_redis_url_is_used_for_the_limits_when_no_storage_is_named(tmp_path, monkeypatch):
+    from deliberation import create_app
+
+    saved = (limiter._storage, limiter._limiter)
+    monkeypatch.delenv("RATELIMIT_STORAGE_URI", raising=False)
+    monkeypatch.setenv("REDIS_URL", REDIS)
+    try:
+        app = create_app({"TESTING": True, "SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path),
+                          "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+        assert app.config["RATELIMIT_STORAGE_URI"] == REDIS
+        assert type(limiter._storage).__name__.startswith("Redis")
+    finally:
+        limiter._storage, limiter._limiter = saved
