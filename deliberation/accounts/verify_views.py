@@ -31,13 +31,15 @@ def _may_verify_anyone() -> bool:
 def verify_list():
     if not _may_verify_anyone():
         abort(403)
-    community_id = request.args.get("community", type=int)
-    query = verification.verifiable_residents(current_user, community_id=community_id)
-    page = paginate(query.options(selectinload(User.community)), request.args.get("page"),
-                    per_page=30)
     shown = (select(Community).order_by(Community.id) if current_user.is_staff else
              select(Community).where(Community.id.in_(current_user.committee_community_ids)))
     communities = db.session.scalars(shown).all()
+    # Only a community the viewer may see narrows the list; anything else shows them all.
+    raw = request.args.get("community", "")
+    community_id = next((c.id for c in communities if str(c.id) == raw), None)
+    query = verification.verifiable_residents(current_user, community_id=community_id)
+    page = paginate(query.options(selectinload(User.community)), request.args.get("page"),
+                    per_page=30)
     required = any(verification.required(c) for c in communities)
     return render_template("accounts/verify.html", page=page, form=ConfirmForm(),
                            communities=communities, community_id=community_id, required=required)
@@ -57,6 +59,12 @@ def verify(user_id: int):
         flash(_("已核实：%(n)s。", n=resident.display_name), "success")
     else:
         flash(_("已撤销对 %(n)s 的核实。", n=resident.display_name), "success")
-    page = request.form.get("page", type=int)
-    return redirect(url_for("accounts.verify_list", page=page if page and page > 1 else None,
-                            community=request.form.get("community", type=int) or None))
+    return redirect(url_for("accounts.verify_list", page=_number(request.form.get("page")),
+                            community=_number(request.form.get("community"))))
+
+
+def _number(value: str | None) -> int | None:
+    """A small positive number typed back from the form (page, community), else None."""
+    if value and value.isdigit() and len(value) < 10 and int(value) > 0:
+        return int(value)
+    return None
