@@ -26,6 +26,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     config.load(app, test_config)
+    config.refuse_requests_without_secret(app)
+    _behind_proxy(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     _init_extensions(app)
@@ -36,6 +38,19 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     cli.init_app(app)
     return app
+
+
+def _behind_proxy(app: Flask) -> None:
+    """Trust X-Forwarded-* only as far as configured: client address (login limits), https
+    (HSTS, secure URLs), host and prefix (external URLs in QR codes, iCal, Atom, print)."""
+    counts = {name: int(app.config[f"PROXY_FIX_X_{name.upper()}"])
+              for name in ("for", "proto", "host", "port", "prefix")}
+    if any(counts.values()):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=counts["for"], x_proto=counts["proto"],
+                                x_host=counts["host"], x_port=counts["port"],
+                                x_prefix=counts["prefix"])
 
 
 def _init_extensions(app: Flask) -> None:

@@ -27,7 +27,16 @@ DEFAULTS: dict[str, object] = {
     "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
-    "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
+    # Failed logins (and failed registrations) per client address, and failed logins per
+    # account; successful ones never count.
+    "LOGIN_RATE_LIMIT": "50 per 15 minutes",
+    "LOGIN_ACCOUNT_LIMIT": "5 per 15 minutes",
+    # Behind a proxy: how many proxies set each X-Forwarded-* header (0: ignore the header).
+    "PROXY_FIX_X_FOR": 0,
+    "PROXY_FIX_X_PROTO": 0,
+    "PROXY_FIX_X_HOST": 0,
+    "PROXY_FIX_X_PORT": 0,
+    "PROXY_FIX_X_PREFIX": 0,
     "COMPRESS_MIMETYPES": [
         "text/html", "text/css", "application/javascript", "text/javascript",
         "application/json", "image/svg+xml", "text/csv", "application/atom+xml",
@@ -38,7 +47,10 @@ DEFAULTS: dict[str, object] = {
 }
 
 # Environment variables read as they are (strings) and the ones parsed as integers.
-ENV_KEYS = ("SECRET_KEY", "DATABASE_URL", "RATELIMIT_STORAGE_URI", "APP_ENV", "LOGIN_RATE_LIMIT")
+ENV_KEYS = ("SECRET_KEY", "DATABASE_URL", "RATELIMIT_STORAGE_URI", "APP_ENV", "LOGIN_RATE_LIMIT",
+            "LOGIN_ACCOUNT_LIMIT", "SERVER_NAME", "PREFERRED_URL_SCHEME")
+INT_ENV_KEYS = ("PROXY_FIX_X_FOR", "PROXY_FIX_X_PROTO", "PROXY_FIX_X_HOST", "PROXY_FIX_X_PORT",
+                "PROXY_FIX_X_PREFIX")
 
 
 def load(app, test_config: dict | None) -> None:
@@ -48,6 +60,14 @@ def load(app, test_config: dict | None) -> None:
     for key in ENV_KEYS:
         if os.environ.get(key):
             app.config[key] = os.environ[key]
+    for key in INT_ENV_KEYS:
+        if os.environ.get(key):
+            app.config[key] = _integer(key, os.environ[key])
+    if os.environ.get("TRUSTED_HOSTS"):
+        app.config["TRUSTED_HOSTS"] = [h.strip() for h in os.environ["TRUSTED_HOSTS"].split(",")
+                                       if h.strip()]
+    if os.environ.get("REDIS_URL") and not os.environ.get("RATELIMIT_STORAGE_URI"):
+        app.config["RATELIMIT_STORAGE_URI"] = os.environ["REDIS_URL"]
     if test_config:
         app.config.from_mapping(test_config)
 
@@ -58,7 +78,12 @@ def load(app, test_config: dict | None) -> None:
 
     production = app.config["APP_ENV"] == "production" and not app.config.get("TESTING")
     if not app.config.get("SECRET_KEY"):
-        if production:
+        if production and _command_line():
+            # `flask --app wsgi tick`, `audit verify`, `db upgrade`... sign nothing: a throwaway
+            # key lets them run; serving requests without SECRET_KEY is refused (see below).
+            app.config["SECRET_KEY"] = secrets.token_hex(32)
+            app.config["SECRET_KEY_MISSING"] = True
+        elif production:
             raise ConfigError(
                 "SECRET_KEY is not set. Set the SECRET_KEY environment variable "
                 "(for example: python -c 'import secrets; print(secrets.token_hex(32))')."
@@ -68,6 +93,28 @@ def load(app, test_config: dict | None) -> None:
     secure = production and os.environ.get("SESSION_COOKIE_SECURE", "1") != "0"
     app.config["SESSION_COOKIE_SECURE"] = secure
     app.config["REMEMBER_COOKIE_SECURE"] = secure
+
+
+def _integer(key: str, value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"{key} must be a whole number (how many proxies), not {value!r}.") from None
+
+
+def _command_line() -> bool:
+    """Run by the `flask` command (Flask sets this variable), not by gunicorn."""
+    return os.environ.get("FLASK_RUN_FROM_CLI") == "true"
+
+
+def refuse_requests_without_secret(app) -> None:
+    """`flask run` in production without SECRET_KEY: every request fails with the reason."""
+    if not app.config.get("SECRET_KEY_MISSING"):
+        return
+
+    @app.before_request
+    def _no_secret():
+        raise ConfigError("SECRET_KEY is not set: set it before serving requests.")
 
 
 def normalise_database_url(url: str) -> str:

@@ -25,9 +25,13 @@ def validate_phone(_form, field) -> None:
 
 
 class StrongPassword:
+    """The password rules; the phone is the form's own field or, on the change-password form,
+    the account's number (`form.account_phone`, set by the view)."""
+
     def __call__(self, form, field) -> None:
         phone = getattr(form, "phone", None)
-        msg = passwords.problem(field.data or "", phone=phone.data if phone else "")
+        number = phone.data if phone else getattr(form, "account_phone", "")
+        msg = passwords.problem(field.data or "", phone=number or "")
         if msg:
             raise ValidationError(msg)
 

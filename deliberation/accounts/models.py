@@ -6,7 +6,7 @@ from datetime import datetime
 from functools import cached_property
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -37,6 +37,12 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     # Bumped on password change or reset: old sessions carry the old value and are logged out.
     session_version: Mapped[int] = mapped_column(default=1)
+    # Set for a staff-issued temporary password: every page leads to the change-password page.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # A committee member or staff checked who this resident is (核实): until SMS verification,
+    # the street may count only verified residents' co-signs, ratings and objections.
+    verified_at: Mapped[datetime | None]
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -100,12 +106,32 @@ class User(UserMixin, db.Model):
             for kind, _role, cid in self._body_roles.values()
         )
 
+    @property
+    def committee_community_ids(self) -> list[int]:
+        """The communities whose residents' committee this user sits on."""
+        return sorted({cid for kind, _r, cid in self._body_roles.values()
+                       if kind == BodyKind.COMMITTEE.value and cid is not None})
+
     def sits_on(self, kind: BodyKind) -> bool:
         return any(k == kind.value for k, _r, _c in self._body_roles.values())
 
     @property
     def is_committee_member(self) -> bool:
         return self.sits_on(BodyKind.COMMITTEE)
+
+    def lives_in(self, community_id: int | None) -> bool:
+        """Registered in that community: the question co-signs, ratings and objections ask."""
+        return community_id is not None and self.community_id == community_id
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
+
+    def can_verify(self, resident: User) -> bool:
+        """Staff, or the committee of the resident's own community (nobody verifies themself)."""
+        return (resident.role == Role.RESIDENT.value and resident.community_id is not None
+                and resident.id != self.id
+                and (self.is_staff or self.sits_on_committee_of(resident.community_id)))
 
     @property
     def masked_phone(self) -> str:

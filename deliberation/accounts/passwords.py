@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -27,7 +28,30 @@ def problem(password: str, *, phone: str = "") -> str | None:
     lowered = password.lower()
     if lowered in common_passwords() or _trivial(lowered) or (phone and phone in password):
         return gettext("这个密码太常见或太容易被猜到，请换一个（不要用连续数字、重复字符或手机号）。")
+    if contains_date(password):
+        return gettext("密码里不要有生日之类的日期（例如 19800101），别人很容易猜到，请换一个。")
     return None
+
+
+_EIGHT_DIGITS = re.compile(r"(?=(\d{8}))")
+
+
+def contains_date(password: str) -> bool:
+    """Eight digits in a row that read as a date: 19800101, 01011980 (day or month first)."""
+    for (run,) in (m.groups() for m in _EIGHT_DIGITS.finditer(password)):
+        for y, m, d in ((run[:4], run[4:6], run[6:]), (run[4:], run[2:4], run[:2]),
+                        (run[4:], run[:2], run[2:4])):
+            if 1900 <= int(y) <= 2099 and _is_date(int(y), int(m), int(d)):
+                return True
+    return False
+
+
+def _is_date(y: int, m: int, d: int) -> bool:
+    try:
+        date(y, m, d)
+    except ValueError:
+        return False
+    return True
 
 
 def _trivial(password: str) -> bool:

@@ -33,12 +33,15 @@ def find_by_phone(phone: str) -> User | None:
 
 def create_user(*, phone: str, display_name: str, password: str, community_id: int | None,
                 household: str = "", role: Role = Role.RESIDENT,
-                created_by: User | None = None) -> User:
+                created_by: User | None = None, temporary: bool = False) -> User:
+    """`temporary`: staff chose the password (and read it out), so the first login leads to
+    the change-password page."""
     if find_by_phone(phone):
         raise DuplicatePhone(phone)
     user = User(phone=phone, display_name=display_name.strip(), community_id=community_id,
                 household=household.strip(), role=role.value,
-                created_by_id=created_by.id if created_by else None)
+                created_by_id=created_by.id if created_by else None,
+                must_change_password=temporary)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
@@ -59,8 +62,15 @@ def authenticate(phone: str, password: str) -> User | None:
     return user
 
 
+def end_sessions(user: User) -> None:
+    """Log out every copy of every session of `user`: the loader refuses the old version."""
+    user.session_version += 1
+    db.session.flush()
+
+
 def change_password(user: User, new_password: str) -> None:
     user.set_password(new_password)
+    user.must_change_password = False
     user.session_version += 1
     db.session.flush()
     audit.record(actor_id=user.id, subject_type="user", subject_id=user.id,
@@ -76,6 +86,7 @@ def temporary_password() -> str:
 def reset_password(user: User, *, by: User) -> str:
     password = temporary_password()
     user.set_password(password)
+    user.must_change_password = True
     user.session_version += 1
     db.session.flush()
     audit.record(actor_id=by.id, subject_type="user", subject_id=user.id,

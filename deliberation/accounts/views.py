@@ -10,6 +10,7 @@ URL table:
     /staff/residents/<id>/reset        accounts.reset_password   (staff; GET confirms)
     /prefs/text              POST      accounts.toggle_text
     /prefs/lang              POST      accounts.set_lang
+Verifying residents (核实): `accounts/verify_views.py` (same blueprint).
 """
 
 from __future__ import annotations
@@ -61,8 +62,26 @@ def _safe_next(target: str | None) -> str:
     return url_for("public.home")
 
 
+def _failed(response) -> bool:
+    """Only failed attempts count: a room of members logging in one after another is fine."""
+    return response.status_code != 302
+
+
+def _address_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _account_limit() -> str:
+    return current_app.config["LOGIN_ACCOUNT_LIMIT"]
+
+
+def _account_key() -> str:
+    """Failures counted against the number typed, from whatever address they come."""
+    return "login-account:" + normalise_phone(request.form.get("phone"))[:20]
+
+
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(_address_limit, methods=["POST"], deduct_when=_failed)
 def register():
     """Throttled like login: its duplicate-phone message would otherwise enumerate numbers."""
     if current_user.is_authenticated:
@@ -86,13 +105,12 @@ def register():
     return render_template("accounts/register.html", form=form), status
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_address_limit, methods=["POST"], deduct_when=_failed)
+@limiter.limit(_account_limit, methods=["POST"], key_func=_account_key, deduct_when=_failed)
 def login():
+    """Failed logins are limited per account (guessing one password) and, more loosely, per
+    client address (trying many accounts); successful logins never count."""
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
@@ -110,17 +128,36 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    """Ends the account's sessions everywhere: a copied cookie is worthless afterwards."""
     form = ConfirmForm()
     if form.validate_on_submit():
+        if current_user.is_authenticated:
+            services.end_sessions(current_user)
         logout_user()
         session.clear()
+        flash(_("已退出登录。"), "success")
     return redirect(url_for("public.home"))
+
+
+# What an account with a staff-issued temporary password may still reach.
+_BEFORE_NEW_PASSWORD = {"accounts.change_password", "accounts.logout", "accounts.toggle_text",
+                        "accounts.set_lang", "static"}
+
+
+@bp.before_app_request
+def _temporary_password_first():
+    if request.endpoint in _BEFORE_NEW_PASSWORD or request.endpoint is None:
+        return None
+    if current_user.is_authenticated and current_user.must_change_password:
+        return redirect(url_for("accounts.change_password"))
+    return None
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def change_password():
     form = ChangePasswordForm()
+    form.account_phone = current_user.phone
     if form.validate_on_submit():
         if not current_user.check_password(form.current.data):
             form.current.errors.append(_("当前密码不正确。"))
@@ -160,7 +197,7 @@ def create_resident():
             user = services.create_user(
                 phone=form.phone.data, display_name=form.display_name.data, password=password,
                 community_id=form.community_id.data, household=form.household.data,
-                created_by=current_user)
+                created_by=current_user, temporary=True)
         except services.DuplicatePhone:
             form.phone.errors.append(_("这个手机号已经有账号了，可在居民列表中为其重置密码。"))
         else:
@@ -216,3 +253,6 @@ def set_lang():
         response.set_cookie("lang", lang, max_age=365 * 86400, samesite="Lax", httponly=True,
                             secure=_secure_cookies())
     return response
+
+
+from . import verify_views  # noqa: E402,F401  (its routes join this blueprint)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import SecurityError
 
 from .htmx import is_htmx
 
@@ -15,7 +16,10 @@ def init_app(app: Flask) -> None:
         return render_template(template, code=code, title=title, message=message), code
 
     @app.errorhandler(400)
-    def bad_request(_e):
+    def bad_request(e):
+        if isinstance(e, SecurityError):
+            # A Host outside TRUSTED_HOSTS: no URLs can be built for it, so no page either.
+            return _("请求有误"), 400, {"Content-Type": "text/plain; charset=utf-8"}
         return page(400, _("请求有误"), _("提交的内容不完整或格式不对，请返回重试。"))
 
     @app.errorhandler(CSRFError)
@@ -36,6 +40,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(429)
     def too_many(_e):
+        if request.endpoint == "accounts.login":
+            return page(429, _("操作太频繁"), _(
+                "这个账号（或这个网络）登录失败的次数太多，暂时不能登录。请稍后再试；"
+                "忘记密码请联系社工站重置。"))
         return page(429, _("操作太频繁"), _("尝试次数过多，请稍等几分钟再试。"))
 
     @app.errorhandler(500)

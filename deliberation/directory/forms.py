@@ -22,6 +22,8 @@ class StreetForm(FlaskForm):
     notice_days = IntegerField(_l("决议公示期（天）"), validators=[NumberRange(1, 60)])
     evaluation_days = IntegerField(_l("满意度评议期（天）"), validators=[NumberRange(1, 60)])
     no_report_days = IntegerField(_l("多少天无进展报告即督办（天）"), validators=[NumberRange(1, 365)])
+    verified_only = BooleanField(_l("附议、评议和异议只计经居委会核实的居民"),
+                                 description=_l("在短信验证上线之前，防止用编造的手机号注册后附议或评议。"))
 
 
 class CommunityForm(FlaskForm):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.enums import LabeledEnum
@@ -25,6 +25,8 @@ class Street(db.Model):
     notice_days: Mapped[int] = mapped_column(default=5)
     evaluation_days: Mapped[int] = mapped_column(default=7)
     no_report_days: Mapped[int] = mapped_column(default=14)
+    # Co-signs, ratings and objections only from residents a committee has verified (核实).
+    verified_only: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     __table_args__ = (
         CheckConstraint(

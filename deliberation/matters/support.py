@@ -14,6 +14,7 @@ from flask_babel import gettext
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
+from ..accounts import verification
 from ..accounts.models import User
 from ..core.pagination import Page, paginate
 from ..core.time import utcnow
@@ -40,7 +41,9 @@ def cosign_problem(matter: Matter, user: User | None) -> str | None:
         return gettext("这是您自己提的议题，不需要附议。")
     if matter.status not in COSIGN_OPEN:
         return gettext("这个议题现在是「%(state)s」，已不再接受附议。", state=matter.status.label)
-    return None
+    # Like ratings and objections: residents of the matter's community (verified, if the
+    # street says so).
+    return verification.problem(user, matter.community, "cosign")
 
 
 def has_cosigned(matter: Matter, user: User | None) -> bool:

@@ -38,6 +38,7 @@ def meeting_section(matter: Matter, kept: dict | None = None) -> dict:
         "items": items,
         "objections": objections.of_matter(matter),
         "can_object": objections.can_object(matter, user),
+        "object_problem": objections.object_problem(matter, user),
         "can_decide": objections.can_decide(matter, user),
         "objection_form": kept.get("objection_form") or ObjectionForm(formdata=None),
         "decide_form": DecideObjectionForm(formdata=None),

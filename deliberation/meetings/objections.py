@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from flask_babel import gettext
 from sqlalchemy import func, select
 
+from ..accounts import verification
 from ..core import audit
 from ..core.time import utcnow
 from ..extensions import db
@@ -22,9 +23,18 @@ if TYPE_CHECKING:
 
 
 def can_object(matter: Matter, user: User | None) -> bool:
-    """Residents of the matter's community, while its notice runs."""
-    return bool(user and user.is_authenticated and matter.state == MatterState.IN_NOTICE.value
-                and user.community_id == matter.community_id)
+    """Residents of the matter's community (verified, if the street says so), while its
+    notice runs."""
+    return (matter.state == MatterState.IN_NOTICE.value
+            and verification.problem(user, matter.community, "object") is None)
+
+
+def object_problem(matter: Matter, user: User | None) -> str | None:
+    """During a notice, why a resident of the community cannot object (not verified yet)."""
+    if matter.state != MatterState.IN_NOTICE.value or not (
+            user and user.is_authenticated and user.lives_in(matter.community_id)):
+        return None
+    return verification.problem(user, matter.community, "object")
 
 
 def can_decide(matter: Matter, user: User | None) -> bool:
@@ -53,7 +63,8 @@ def pending_hold(matter: Matter) -> str | None:
 
 def file(matter: Matter, user: User, text: str) -> Objection:
     if not can_object(matter, user):
-        raise Forbidden(gettext("只有本社区居民可以在决议公示期间提出异议。"))
+        raise Forbidden(object_problem(matter, user)
+                        or gettext("只有本社区居民可以在决议公示期间提出异议。"))
     text = text.strip()
     if not text:
         raise MeetingError(gettext("请写明异议的理由。"))

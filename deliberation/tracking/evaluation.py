@@ -13,6 +13,7 @@ from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from ..accounts import verification
 from ..core import audit
 from ..core.time import utcnow
 from ..extensions import db
@@ -89,7 +90,8 @@ def rating_of(matter: Matter, user: User | None) -> Rating | None:
 
 
 def can_rate(matter: Matter, user: User | None) -> bool:
-    return window_open(matter) and is_resident_of(matter, user) and rating_of(matter, user) is None
+    return (window_open(matter) and is_resident_of(matter, user) and rating_of(matter, user) is None
+            and verification.problem(user, matter.community, "rate") is None)
 
 
 def rate(matter: Matter, user: User, *, choice: str, comment: str = "") -> Rating:
@@ -98,6 +100,8 @@ def rate(matter: Matter, user: User, *, choice: str, comment: str = "") -> Ratin
         raise workflow.NotAllowed(gettext("只有本社区的居民可以评议这件事。"))
     if not window_open(matter):
         raise workflow.Refused(gettext("现在不在评议期内，不能评议。"))
+    if unverified := verification.problem(user, matter.community, "rate"):
+        raise workflow.Refused(unverified)
     ev = open_round(matter)
     rating = Rating(evaluation_id=ev.id, user_id=user.id, choice=Choice(choice).value,
                     comment=comment.strip(), created_at=utcnow())

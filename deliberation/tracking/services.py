@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from ..accounts import verification
 from ..core.pagination import Page, paginate
 from ..core.time import utcnow
 from ..directory.models import Community, Organisation
@@ -48,6 +49,7 @@ class Section:
     can_supervise: bool
     is_staff: bool
     rate_closed_reason: str
+    rate_closed_message: str = ""
 
     @property
     def shown(self) -> bool:
@@ -57,7 +59,7 @@ class Section:
 def section(matter: Matter, user: User | None) -> Section:
     staff = bool(user and user.is_authenticated and user.is_staff)
     ev = evaluation.current_round(matter)
-    rate_closed = ""
+    rate_closed = rate_message = ""
     if matter.status == S.IN_EVALUATION and not evaluation.can_rate(matter, user):
         if not (user and user.is_authenticated):
             rate_closed = "login"
@@ -65,6 +67,8 @@ def section(matter: Matter, user: User | None) -> Section:
             rate_closed = "not_resident"
         elif not evaluation.window_open(matter):
             rate_closed = "window"
+        elif unverified := verification.problem(user, matter.community, "rate"):
+            rate_closed, rate_message = "unverified", unverified
     return Section(
         matter=matter, assignment=assignment_of(matter.id),
         pledges=resources.pledges_of(matter.id), totals=resources.totals(matter.id),
@@ -77,7 +81,8 @@ def section(matter: Matter, user: User | None) -> Section:
         can_report=reports.can_report(matter, user), can_rate=evaluation.can_rate(matter, user),
         can_close=staff and matter.can("close", user),
         can_supervise=staff and matter.status in (S.IN_PROGRESS, S.RECTIFYING, S.IN_EVALUATION),
-        is_staff=staff, rate_closed_reason=rate_closed)
+        is_staff=staff, rate_closed_reason=rate_closed,
+        rate_closed_message=rate_message)
 
 
 # --- the problem-resolution list -------------------------------------------------------------

@@ -136,7 +136,7 @@ def test_bell_counts_unread_and_marks_read(world, hidden, login):
     assert opened.headers["Location"].endswith(f"/matters/{hidden.id}")
     assert '<span class="badge">' not in c.get("/").get_data(as_text=True)
     world.matter(title="再来一件")
-    login(world.resident_b).post_form(f"/matters/{hidden.id + 1}/cosign")
+    login(world.resident_a2).post_form(f"/matters/{hidden.id + 1}/cosign")  # same community (was resident_b)
     assert '<span class="badge">1</span>' in c.get("/").get_data(as_text=True)
     c.post_form("/notifications/read")
     assert '<span class="badge">' not in c.get("/").get_data(as_text=True)

@@ -111,6 +111,7 @@ ACCESS: dict[str, tuple] = {
     "/staff/residents/new": (lambda w, o: "/staff/residents/new", STAFF),
     "/staff/residents/<int:user_id>/reset": (
         lambda w, o: f"/staff/residents/{w.resident_a2.id}/reset", STAFF),
+    "/residents/verify": (lambda w, o: "/residents/verify", COMMITTEE_OR_STAFF),
     # directory (admin)
     "/admin/": (lambda w, o: "/admin/", STAFF),
     "/admin/street": (lambda w, o: "/admin/street", STAFF),
