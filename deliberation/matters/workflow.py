@@ -139,8 +139,12 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
        ("reason",)),
     _t("end_notice", {S.IN_NOTICE}, S.IN_PROGRESS, {Actor.SYSTEM}, "公示期满，转入实施",
        guard=_notice_may_end),
-    _t("report_done", {S.IN_PROGRESS, S.RECTIFYING}, S.IN_EVALUATION, {Actor.IMPLEMENTER},
+    _t("report_done", {S.IN_PROGRESS}, S.IN_EVALUATION, {Actor.IMPLEMENTER},
        "报告完成，进入评议", ("reason",)),
+    # DOMAIN.md: "not satisfied" sends the matter to rectifying and back to in progress; the
+    # implementer says what will be put right before the work (and a new evaluation) resumes.
+    _t("resume", {S.RECTIFYING}, S.IN_PROGRESS, {Actor.IMPLEMENTER}, "制定整改措施，重回实施",
+       ("reason",)),
     _t("rectify", {S.IN_EVALUATION}, S.RECTIFYING, {Actor.SYSTEM}, "评议不满意，转入整改",
        guard=_window_ended),
     _t("close", {S.IN_EVALUATION}, S.CLOSED, {Actor.STAFF}, "销号", ("reason",),
@@ -263,7 +267,7 @@ def _side_effects(matter: Matter, t: Transition, now, reason: str, fields: dict)
         changes["first_answer_at"] = now
     if t.name in ("return", "refer", "reject", "uphold_objection", "rectify"):
         changes["state_reason"] = reason.strip()
-    elif t.name in ("accept", "resubmit", "schedule", "report_done"):
+    elif t.name in ("accept", "resubmit", "schedule", "report_done", "resume"):
         changes["state_reason"] = ""
     if t.name == "merge":
         changes["merged_into_id"] = int(fields["target"])
@@ -402,6 +406,10 @@ def end_notice(matter: Matter) -> audit.AuditEntry:
 
 def report_done(matter: Matter, actor: User, *, reason: str) -> audit.AuditEntry:
     return _apply(matter, "report_done", actor, reason=reason)
+
+
+def resume(matter: Matter, actor: User, *, reason: str) -> audit.AuditEntry:
+    return _apply(matter, "resume", actor, reason=reason)
 
 
 def rectify(matter: Matter, *, reason: str = "") -> audit.AuditEntry:

@@ -125,6 +125,12 @@ class SpendingForm(FlaskForm):
                         render_kw={"accept": "image/jpeg,image/png,image/webp"})
 
 
+class ResumeForm(FlaskForm):
+    plan = TextAreaField(_l("整改措施"), validators=[
+        DataRequired(_l("请写明按居民意见要整改什么、怎么改。")), Length(max=2000)],
+        description=_l("写好后议题回到“实施中”，整改完成后再报告完成、请居民再次评议。"))
+
+
 class RateForm(FlaskForm):
     choice = RadioField(_l("您对办理结果满意吗？"), choices=Choice.choices(),
                         validators=[DataRequired(_l("请选择满意、基本满意或不满意。"))])

@@ -8,6 +8,7 @@ URL table (the lists are in lists.py):
     /tracking/<id>/report            GET/POST  tracking.report       implementer or staff
     /tracking/<id>/spending          GET/POST  tracking.spending     implementer or staff
     /tracking/<id>/done              GET/POST  tracking.done         implementer or staff
+    /tracking/<id>/resume            GET/POST  tracking.resume       implementer or staff, rectifying
     /tracking/<id>/ledger            GET       tracking.ledger       public
     /tracking/<id>/rate              GET/POST  tracking.rate         residents of the community (htmx)
     /tracking/<id>/close             GET/POST  tracking.close        staff, after a passing evaluation
@@ -36,6 +37,7 @@ from .forms import (
     PledgeForm,
     RateForm,
     ReportForm,
+    ResumeForm,
     SpendingForm,
     SuperviseForm,
 )
@@ -209,16 +211,42 @@ def spending(matter_id: int):
 def done(matter_id: int):
     matter = _implementer_page(matter_id)
     form = DoneForm()
-    if form.validate_on_submit():
+    error = None
+    if not matter.can("report_done", current_user):
+        # Rectifying: the rectification measures come first (tracking.resume), then "done".
+        error = _("此议题当前为「%(state)s」，不能报告完成。", state=matter.status.label)
+    elif form.validate_on_submit():
         try:
             reports.report_done(matter, current_user, summary=form.summary.data,
                                 uploads=_uploads("photos"))
         except photos.PhotoError as exc:
             form.photos.errors = [str(exc)]
+        except workflow.Refused as exc:
+            error = str(exc)
         else:
             flash(_("已报告完成，现在请居民评议。"), "success")
             return _back(matter.id)
-    return _page("tracking/done.html", matter=matter, form=form)
+    return _page("tracking/done.html", error, matter=matter, form=form)
+
+
+@bp.route("/tracking/<int:matter_id>/resume", methods=["GET", "POST"])
+@login_required
+def resume(matter_id: int):
+    """整改中 → 实施中: the implementer states the rectification measures."""
+    matter = _implementer_page(matter_id)
+    form = ResumeForm()
+    error = None
+    if not matter.can("resume", current_user):
+        error = _("此议题当前为「%(state)s」，不在整改中。", state=matter.status.label)
+    elif form.validate_on_submit():
+        try:
+            workflow.resume(matter, current_user, reason=form.plan.data)
+        except workflow.Refused as exc:
+            error = str(exc)
+        else:
+            flash(_("整改措施已公布，议题回到实施中。"), "success")
+            return _back(matter.id)
+    return _page("tracking/resume.html", error, matter=matter, form=form)
 
 
 @bp.get("/tracking/<int:matter_id>/ledger")

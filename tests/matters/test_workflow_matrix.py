@@ -54,7 +54,8 @@ EXPECTED: dict[str, tuple[set[MatterState], MatterState, set[Actor]]] = {
     "open_notice": ({S.ADOPTED}, S.IN_NOTICE, {A.CHAIR, A.STAFF, A.SYSTEM}),
     "uphold_objection": ({S.IN_NOTICE}, S.ACCEPTED, {A.COMMITTEE}),
     "end_notice": ({S.IN_NOTICE}, S.IN_PROGRESS, {A.SYSTEM}),
-    "report_done": ({S.IN_PROGRESS, S.RECTIFYING}, S.IN_EVALUATION, {A.IMPLEMENTER}),
+    "report_done": ({S.IN_PROGRESS}, S.IN_EVALUATION, {A.IMPLEMENTER}),
+    "resume": ({S.RECTIFYING}, S.IN_PROGRESS, {A.IMPLEMENTER}),
     "rectify": ({S.IN_EVALUATION}, S.RECTIFYING, {A.SYSTEM}),
     "close": ({S.IN_EVALUATION}, S.CLOSED, {A.STAFF}),
 }
@@ -93,6 +94,7 @@ def _call(name: str, matter: Matter, user, target: Matter):
         "open_notice": lambda: workflow.open_notice(matter, user),
         "uphold_objection": lambda: workflow.uphold_objection(matter, user, reason="异议成立"),
         "report_done": lambda: workflow.report_done(matter, user, reason="已完成"),
+        "resume": lambda: workflow.resume(matter, user, reason="补装 4 楼的灯"),
         "close": lambda: workflow.close(matter, user, reason="已修好，居民满意"),
     }
     if name in calls:
