@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
@@ -25,6 +26,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from ..core.dates import InRange
+from ..core.time import utcnow
 from .models import Choice, PhaseKey, ResourceKind
 
 MAX_YUAN = Decimal("100000000")
@@ -64,15 +67,38 @@ class AssignForm(FlaskForm):
                           description=_l("承接组织的成员或社工站工作人员。"))
     budget = YuanField(_l("预算（元）"), validators=[DataRequired(_l("请填写预算，没有预算填 0。"))],
                        render_kw={"inputmode": "decimal"})
-    due_on = DateField(_l("完成期限"), validators=[DataRequired(_l("请选择完成期限。"))])
+    due_on = DateField(_l("完成期限"), validators=[DataRequired(_l("请选择完成期限。")), InRange()])
 
     def phase_fields(self) -> list:
         return [getattr(self, f"phase_{p.value}") for p in PhaseKey]
 
+    def chosen_phases(self) -> dict[str, date]:
+        """The phases given a date: a light bulb needs one, an elevator all nine."""
+        return {p.value: f.data for p, f in zip(PhaseKey, self.phase_fields(), strict=True)
+                if f.data}
+
+    def validate(self, extra_validators=None) -> bool:
+        """The plan's dates are checked with the rest, so every mistake shows on this answer
+        next to its field (not one at a time, submit after submit)."""
+        ok = super().validate(extra_validators)
+        fields = self.phase_fields()
+        if not any(f.data or f.raw_data and f.raw_data[0] for f in fields):
+            fields[0].errors.append(_l("请至少为一个阶段填写完成日期；小事只填一个阶段即可。"))
+            ok = False
+        due = self.due_on.data if not self.due_on.errors else None
+        if due is not None and due < utcnow().date():
+            self.due_on.errors.append(_l("完成期限不能早于今天。"))
+            ok = False
+        for f in fields:
+            if due is not None and f.data and not f.errors and f.data > due:
+                f.errors.append(_l("阶段日期不能晚于完成期限（%(due)s）。", due=due.isoformat()))
+                ok = False
+        return ok
+
 
 for _phase in PhaseKey:
     setattr(AssignForm, f"phase_{_phase.value}",
-            DateField(_phase.label, validators=[DataRequired(_l("请为每个阶段选择完成日期。"))]))
+            DateField(_phase.label, validators=[Optional(), InRange()]))
 
 
 class OfferForm(FlaskForm):
@@ -120,7 +146,7 @@ class SpendingForm(FlaskForm):
     amount = YuanField(_l("金额（元）"), validators=[DataRequired(_l("请填写金额。"))],
                        render_kw={"inputmode": "decimal"})
     what = StringField(_l("用途"), validators=[DataRequired(_l("请写明用途。")), Length(max=200)])
-    spent_on = DateField(_l("支出日期"), validators=[DataRequired(_l("请选择日期。"))])
+    spent_on = DateField(_l("支出日期"), validators=[DataRequired(_l("请选择日期。")), InRange()])
     receipt = FileField(_l("票据照片（可不传）"),
                         render_kw={"accept": "image/jpeg,image/png,image/webp"})
 

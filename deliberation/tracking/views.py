@@ -41,7 +41,7 @@ from .forms import (
     SpendingForm,
     SuperviseForm,
 )
-from .models import Phase, PhaseKey, Pledge
+from .models import Phase, Pledge
 from .services import section
 
 
@@ -82,7 +82,7 @@ def assign(matter_id: int):
                 matter, current_user, organisation_id=form.organisation_id.data,
                 lead_id=form.lead_id.data, budget_cents=form.budget.cents or 0,
                 due_on=form.due_on.data,
-                phase_dues={p.value: getattr(form, f"phase_{p.value}").data for p in PhaseKey})
+                phase_dues=form.chosen_phases())
         except workflow.Refused as exc:
             error = str(exc)
         else:
