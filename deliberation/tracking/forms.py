@@ -168,6 +168,16 @@ class CloseForm(FlaskForm):
         DataRequired(_l("请写一段办理结果，销号后对外公示。")), Length(max=2000)])
 
 
+class DecideForm(FlaskForm):
+    decision = RadioField(_l("社工站的决定"), choices=[
+        ("close", _l("销号：办理结果已核实，不再评议")),
+        ("rectify", _l("整改：转回承接组织整改后重新评议"))],
+        validators=[DataRequired(_l("请选择销号或整改。"))])
+    reason = TextAreaField(_l("理由（对居民公示）"), validators=[
+        DataRequired(_l("请写明作出这个决定的理由。")), Length(max=2000)],
+        description=_l("例如“已上门回访 5 户，灯已修好，居民表示满意”。"))
+
+
 class SuperviseForm(FlaskForm):
     message = TextAreaField(_l("督办要求"), validators=[
         DataRequired(_l("请写明督办要求。")), Length(max=500)])

@@ -12,6 +12,7 @@ URL table (the lists are in lists.py):
     /tracking/<id>/ledger            GET       tracking.ledger       public
     /tracking/<id>/rate              GET/POST  tracking.rate         residents of the community (htmx)
     /tracking/<id>/close             GET/POST  tracking.close        staff, after a passing evaluation
+    /tracking/<id>/decide            GET/POST  tracking.decide       staff, after a round nobody rated
     /tracking/<id>/supervise         POST      tracking.supervise    staff
 """
 
@@ -33,6 +34,7 @@ from .blueprint import bp
 from .forms import (
     AssignForm,
     CloseForm,
+    DecideForm,
     DoneForm,
     PledgeForm,
     RateForm,
@@ -302,6 +304,31 @@ def close(matter_id: int):
         error = evaluation.close_problem(matter) if matter.status.value == "in_evaluation" else \
             _("此议题当前为「%(state)s」，不能销号。", state=matter.status.label)
     return _page("tracking/close.html", error, matter=matter, form=form,
+                 s=section(matter, current_user))
+
+
+@bp.route("/tracking/<int:matter_id>/decide", methods=["GET", "POST"])
+@login_required
+def decide(matter_id: int):
+    """Nobody rated, even in the extended window: staff close or rectify, with a reason."""
+    matter = get_matter(matter_id)
+    if not current_user.is_staff:
+        abort(403)
+    form = DecideForm()
+    error = None
+    if not evaluation.awaits_staff(matter):
+        error = _("只有两个评议期都无人评议的议题，才由工作人员决定销号或整改。")
+    elif form.validate_on_submit():
+        try:
+            evaluation.decide_unrated(matter, current_user, decision=form.decision.data,
+                                      reason=form.reason.data)
+        except workflow.Refused as exc:
+            error = str(exc)
+        else:
+            flash(_("已销号，办理结果已公示。") if form.decision.data == "close"
+                  else _("已转入整改，承接组织会收到通知。"), "success")
+            return _back(matter.id)
+    return _page("tracking/decide.html", error, matter=matter, form=form,
                  s=section(matter, current_user))
 
 

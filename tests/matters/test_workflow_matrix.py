@@ -56,7 +56,7 @@ EXPECTED: dict[str, tuple[set[MatterState], MatterState, set[Actor]]] = {
     "end_notice": ({S.IN_NOTICE}, S.IN_PROGRESS, {A.SYSTEM}),
     "report_done": ({S.IN_PROGRESS}, S.IN_EVALUATION, {A.IMPLEMENTER}),
     "resume": ({S.RECTIFYING}, S.IN_PROGRESS, {A.IMPLEMENTER}),
-    "rectify": ({S.IN_EVALUATION}, S.RECTIFYING, {A.SYSTEM}),
+    "rectify": ({S.IN_EVALUATION}, S.RECTIFYING, {A.SYSTEM, A.STAFF}),
     "close": ({S.IN_EVALUATION}, S.CLOSED, {A.STAFF}),
 }
 
@@ -96,12 +96,13 @@ def _call(name: str, matter: Matter, user, target: Matter):
         "report_done": lambda: workflow.report_done(matter, user, reason="已完成"),
         "resume": lambda: workflow.resume(matter, user, reason="补装 4 楼的灯"),
         "close": lambda: workflow.close(matter, user, reason="已修好，居民满意"),
+        "rectify": lambda: workflow.rectify(matter, user, reason="无人评议，工作人员决定整改"),
     }
     if name in calls:
         return calls[name]()
     # Clock-driven transitions have no actor parameter; others reach them only through _apply.
     if user is None:
-        return {"end_notice": workflow.end_notice, "rectify": workflow.rectify}[name](matter)
+        return {"end_notice": workflow.end_notice}[name](matter)
     return workflow._apply(matter, name, user)
 
 
@@ -119,10 +120,13 @@ def test_transition_matrix(world, name, role):
     user = users[role]
     target = world.matter(title="更早的同类议题")
     matter = world.matter()
-    # A concluded, satisfied evaluation round: what `close` needs besides the ended window.
+    # A concluded evaluation round: what `close` (satisfied) and `rectify` (nobody rated, so
+    # staff decide; or not satisfied) need besides the ended window.
+    outcome = Outcome.NO_RATINGS if name == "rectify" else Outcome.SATISFIED
     db.session.add(Evaluation(matter_id=matter.id, round=1, opened_at=utcnow() - timedelta(days=8),
-                              ends_at=utcnow() - timedelta(minutes=1), outcome=Outcome.SATISFIED.value,
-                              satisfied=3, concluded_at=utcnow()))
+                              ends_at=utcnow() - timedelta(minutes=1), outcome=outcome.value,
+                              satisfied=3 if outcome == Outcome.SATISFIED else 0,
+                              concluded_at=utcnow()))
     sources, target_state, actors = EXPECTED[name]
     failures = []
     for state in MatterState:

@@ -199,6 +199,7 @@ ACCESS: dict[str, tuple] = {
     "/tracking/<int:matter_id>/rate": (
         lambda w, o: f"/tracking/{o['working'].id}/rate", RESIDENTS_OF_A),
     "/tracking/<int:matter_id>/close": (lambda w, o: f"/tracking/{o['working'].id}/close", STAFF),
+    "/tracking/<int:matter_id>/decide": (lambda w, o: f"/tracking/{o['working'].id}/decide", STAFF),
     "/tracking/photos/<key>": (lambda w, o: f"/tracking/photos/{o['report_photo']}", PUBLIC),
     "/tracking/photos/<key>/thumb": (
         lambda w, o: f"/tracking/photos/{o['report_photo']}/thumb", PUBLIC),

@@ -190,15 +190,17 @@ def test_tick_command_concludes_evaluations(tworld, app):
     from .conftest import assign
 
     assign(matter, tworld)
-    from deliberation.tracking import reports
+    from deliberation.tracking import evaluation, reports
 
     reports.report_done(matter, tworld.extra["worker"], summary="完成")
+    evaluation.rate(matter, tworld.resident_a, choice="not_satisfied", comment="还是不亮")
     db.session.commit()
     clock.freeze(utcnow() + timedelta(days=8))
     result = app.test_cli_runner().invoke(args=["tick"])
     assert "1 matter(s) moved on" in result.output
     db.session.refresh(matter)
-    # Nobody rated: neither 满意 nor 满意+基本满意 is more than half of the ratings.
+    # (Before issue 15 this test had nobody rate and expected 整改: zero ratings now extend the
+    # window instead, see test_zero_ratings.py.) One 不满意 of one rating: rectify.
     assert matter.status == MatterState.RECTIFYING
     assert workflow.tick() == 0
     assert PhaseKey.RESEARCH.stage.value == "preparation"
