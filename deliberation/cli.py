@@ -71,17 +71,45 @@ def audit_group() -> None:
 
 
 @audit_group.command("verify")
-def audit_verify() -> None:
+@click.option("--expect", "expected", multiple=True, metavar="COUNT:HASH",
+              help="A checkpoint printed earlier by `audit checkpoint`; fails if the chain no "
+                   "longer contains it (for example when the newest entries were deleted).")
+def audit_verify(expected: tuple[str, ...]) -> None:
     """Check the whole hash chain; name the first broken entry."""
     from .core import audit
 
+    try:
+        checkpoints = [audit.Checkpoint.parse(text) for text in expected]
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--expect") from exc
     result = audit.verify()
+    for point in checkpoints:
+        result = audit.check_against(result, point)
     if result.ok:
-        click.echo(f"OK: {result.checked} entries, chain intact.")
+        extra = f" Contains {len(checkpoints)} checkpoint(s)." if checkpoints else ""
+        click.echo(f"OK: {result.checked} entries, chain intact.{extra}")
         return
+    if result.broken_seq is None:
+        click.echo(f"BROKEN: {result.problem}.", err=True)
+        sys.exit(1)
     click.echo(f"BROKEN at entry seq={result.broken_seq}: {result.problem} "
                f"({result.checked} entries before it are intact).", err=True)
     sys.exit(1)
+
+
+@audit_group.command("checkpoint")
+@click.option("--append", "append_to", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also append the line (with the time) to this file.")
+def audit_checkpoint(append_to: Path | None) -> None:
+    """Print the chain's head as COUNT:HASH; keep it outside the database (see README)."""
+    from .core import audit
+    from .core.time import utcnow
+
+    point = audit.checkpoint()
+    click.echo(str(point))
+    if append_to is not None:
+        with append_to.open("a", encoding="utf-8") as out:
+            out.write(f"{utcnow().isoformat(timespec='seconds')}Z {point}\n")
 
 
 @click.command("tick")

@@ -57,6 +57,10 @@ def _community_choices() -> list[tuple[int, str]]:
 
 
 def _safe_next(target: str | None) -> str:
+    """A path on this site, or home. Control characters (CR/LF would make the Location header
+    invalid: a 500) and backslashes (browsers read `/\\host` as `//host`) are never a path here."""
+    if target and any(ord(ch) < 32 or ch in "\x7f\\" for ch in target):
+        return url_for("public.home")
     if target and not urlsplit(target).netloc and target.startswith("/") and not target.startswith("//"):
         return target
     return url_for("public.home")

@@ -148,6 +148,53 @@ def verify(batch: int = 5000) -> VerifyResult:
         db.session.expunge_all()
 
 
+@dataclass(frozen=True)
+class Checkpoint:
+    """The chain's head at one moment: how many entries, and the newest one's hash.
+
+    The chain alone cannot show that its newest entries were deleted (what remains is still a
+    valid chain); a checkpoint kept outside the database (printed, mailed, another machine) can:
+    `verify(expect=...)` fails when the chain is shorter or that entry's hash differs.
+    """
+
+    count: int
+    hash: str
+
+    def __str__(self) -> str:
+        return f"{self.count}:{self.hash}"
+
+    @classmethod
+    def parse(cls, text: str) -> Checkpoint:
+        count, _, digest = text.strip().partition(":")
+        if not (count.isdigit() and len(digest) == 64
+                and all(c in "0123456789abcdef" for c in digest)):
+            raise ValueError(f"not a checkpoint (COUNT:SHA256-HEX): {text!r}")
+        return cls(int(count), digest)
+
+
+def checkpoint() -> Checkpoint:
+    """The present head of the chain (0 and the genesis hash for an empty log)."""
+    last = db.session.execute(
+        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
+    return Checkpoint(last.seq, last.hash) if last else Checkpoint(0, GENESIS)
+
+
+def check_against(result: VerifyResult, expected: Checkpoint) -> VerifyResult:
+    """An intact chain must still hold the entry a checkpoint names, with the same hash."""
+    if not result.ok or expected.count == 0:
+        return result
+    if result.checked < expected.count:
+        return VerifyResult(False, result.checked, None,
+                            f"chain has {result.checked} entries, checkpoint {expected} expects "
+                            f"at least {expected.count}: the newest entries were deleted")
+    found = db.session.scalar(select(AuditEntry.hash).where(AuditEntry.seq == expected.count))
+    if found != expected.hash:
+        return VerifyResult(False, result.checked, expected.count,
+                            f"entry seq={expected.count} does not match checkpoint {expected}: "
+                            "the chain was rewritten from there on")
+    return result
+
+
 def timeline(subject_type: str, subject_id: int, *, include_internal: bool = False) -> list[AuditEntry]:
     query = select(AuditEntry).where(
         AuditEntry.subject_type == subject_type, AuditEntry.subject_id == subject_id

@@ -15,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from ..core.inputs import int_arg
 from .models import Channel
 
 TITLE_MAX = 60
@@ -57,7 +58,7 @@ class ScreeningForm(FlaskForm):
 
 
 def _id(value) -> int:
-    return int(value) if str(value).isdigit() else 0
+    return int_arg(value, default=0)
 
 
 class FilingForm(MatterForm):

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..core import audit
+from ..core.inputs import int_arg
 from ..core.pagination import paginate
 from ..core.time import utcnow
 from ..directory.models import Street
@@ -71,9 +72,9 @@ def _apply_decision(matter: Matter, form: ScreeningForm) -> None:
         workflow.reject(matter, current_user, reason=reason)
     elif d == "merge":
         target = None
-        raw = (form.target_id.data or "").strip().lstrip("#")
-        if raw.isdigit():
-            target = db.session.get(Matter, int(raw))
+        target_id = int_arg((form.target_id.data or "").strip().lstrip("#"))
+        if target_id is not None:
+            target = db.session.get(Matter, target_id)
         if target is None:
             raise workflow.Refused(_("请填写要合并到的议题编号（议题页标题旁的 # 号数字）。"))
         workflow.merge(matter, current_user, target=target, reason=reason)

@@ -24,6 +24,7 @@ from flask_babel import gettext
 from sqlalchemy import Select, column, func, literal_column, or_, select, table, text, tuple_
 from sqlalchemy.orm import joinedload
 
+from ..core.inputs import MAX_ID
 from ..directory.models import Category, Community
 from ..extensions import db
 from .models import Matter
@@ -184,15 +185,20 @@ def _decode(token: str, sort: str) -> tuple[Any, int]:
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         kind, value, last_id = json.loads(raw)
-        if kind != sort or not isinstance(last_id, int):
+        if kind != sort or not _fits(last_id):
             raise problem
         if sort == "cosigns":
-            if not isinstance(value, int):
+            if not _fits(value):
                 raise problem
             return (value, last_id)
         return (datetime.fromisoformat(value), last_id)
     except (ValueError, TypeError) as exc:
         raise problem from exc
+
+
+def _fits(value: object) -> bool:
+    """An integer a 64-bit column can be compared with (larger ones overflow the driver)."""
+    return isinstance(value, int) and not isinstance(value, bool) and -MAX_ID <= value <= MAX_ID
 
 
 def autogenerate_include_name(name: str | None, type_: str, parent_names: dict) -> bool:

@@ -25,6 +25,7 @@ from ..accounts.forms import ConfirmForm
 from ..accounts.models import User
 from ..core import audit
 from ..core.htmx import render
+from ..core.inputs import int_arg
 from ..directory.models import Category, Community
 from ..extensions import db
 from . import filing, search, services, support, workflow
@@ -112,9 +113,9 @@ def _on_behalf(form: FilingForm) -> dict:
     """The service's arguments for who and where; a bad value raises FilingError."""
     if not isinstance(form, StaffFilingForm):
         raw = (form.community_id.data or "").strip()
-        if raw and not raw.isdigit():
+        if raw and int_arg(raw) is None:
             raise services.FilingError("community_id", _("社区编号无效。"))
-        return {"community_id": int(raw) if raw else None}
+        return {"community_id": int_arg(raw)}
     proposer = None
     phone = (form.resident_phone.data or "").strip()
     if phone:

@@ -105,6 +105,12 @@ def _evaluation_passed(m: Matter) -> str | None:
     return _window_ended(m) or close_problem(m)
 
 
+def _may_rectify(m: Matter) -> str | None:
+    from ..tracking.evaluation import rectify_problem
+
+    return _window_ended(m) or rectify_problem(m)
+
+
 def _notice_may_end(m: Matter) -> str | None:
     """The window has ended and no objection (异议) is still waiting for the committee."""
     from ..meetings.objections import pending_hold
@@ -139,10 +145,15 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
        ("reason",)),
     _t("end_notice", {S.IN_NOTICE}, S.IN_PROGRESS, {Actor.SYSTEM}, "公示期满，转入实施",
        guard=_notice_may_end),
-    _t("report_done", {S.IN_PROGRESS, S.RECTIFYING}, S.IN_EVALUATION, {Actor.IMPLEMENTER},
+    _t("report_done", {S.IN_PROGRESS}, S.IN_EVALUATION, {Actor.IMPLEMENTER},
        "报告完成，进入评议", ("reason",)),
-    _t("rectify", {S.IN_EVALUATION}, S.RECTIFYING, {Actor.SYSTEM}, "评议不满意，转入整改",
-       guard=_window_ended),
+    # DOMAIN.md: "not satisfied" sends the matter to rectifying and back to in progress; the
+    # implementer says what will be put right before the work (and a new evaluation) resumes.
+    _t("resume", {S.RECTIFYING}, S.IN_PROGRESS, {Actor.IMPLEMENTER}, "制定整改措施，重回实施",
+       ("reason",)),
+    # The clock rectifies after 不满意; staff decide (close or rectify) when nobody rated.
+    _t("rectify", {S.IN_EVALUATION}, S.RECTIFYING, {Actor.SYSTEM, Actor.STAFF},
+       "评议不满意，转入整改", ("reason",), guard=_may_rectify),
     _t("close", {S.IN_EVALUATION}, S.CLOSED, {Actor.STAFF}, "销号", ("reason",),
        guard=_evaluation_passed),
 )}
@@ -164,6 +175,7 @@ EVENT_LABELS: dict[str, str] = {
     "spending": "记一笔支出",
     "supervise": "社工站督办",
     "evaluation_result": "评议结果",
+    "evaluation_extended": "无人评议，评议期自动延长一次",
     # meetings
     "debate_opened": "会议开始讨论",
     "recuse": "成员声明回避",
@@ -263,7 +275,7 @@ def _side_effects(matter: Matter, t: Transition, now, reason: str, fields: dict)
         changes["first_answer_at"] = now
     if t.name in ("return", "refer", "reject", "uphold_objection", "rectify"):
         changes["state_reason"] = reason.strip()
-    elif t.name in ("accept", "resubmit", "schedule", "report_done"):
+    elif t.name in ("accept", "resubmit", "schedule", "report_done", "resume"):
         changes["state_reason"] = ""
     if t.name == "merge":
         changes["merged_into_id"] = int(fields["target"])
@@ -404,8 +416,13 @@ def report_done(matter: Matter, actor: User, *, reason: str) -> audit.AuditEntry
     return _apply(matter, "report_done", actor, reason=reason)
 
 
-def rectify(matter: Matter, *, reason: str = "") -> audit.AuditEntry:
-    return _apply(matter, "rectify", None, reason=reason)
+def resume(matter: Matter, actor: User, *, reason: str) -> audit.AuditEntry:
+    return _apply(matter, "resume", actor, reason=reason)
+
+
+def rectify(matter: Matter, actor: User | None = None, *, reason: str) -> audit.AuditEntry:
+    """The clock after 不满意 (actor None), or staff after a round nobody rated."""
+    return _apply(matter, "rectify", actor, reason=reason)
 
 
 def close(matter: Matter, actor: User, *, reason: str) -> audit.AuditEntry:

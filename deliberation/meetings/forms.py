@@ -16,6 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..core.dates import InRange
 from . import rules
 from .models import Ballot, Method, Mode
 
@@ -31,7 +32,7 @@ class MeetingForm(FlaskForm):
     title = StringField(_l("会议名称"), validators=[DataRequired(_l("请填写会议名称。")), Length(max=80)],
                         description=_l("例如“幸福社区 6 月议事会”。"))
     starts_at = DateTimeLocalField(_l("开始时间"), format="%Y-%m-%dT%H:%M",
-                                   validators=[DataRequired(_l("请选择开会的日期和时间。"))])
+                                   validators=[DataRequired(_l("请选择开会的日期和时间。")), InRange()])
     minutes_planned = IntegerField(_l("预计时长（分钟）"), default=120,
                                    validators=[InputRequired(), NumberRange(10, 600)])
     place = StringField(_l("地点"), validators=[Length(max=120)], description=_l("例如“社区活动中心二楼”。"))

@@ -33,6 +33,7 @@ from sqlalchemy import select
 
 from ..accounts.forms import ConfirmForm
 from ..core.htmx import is_htmx
+from ..core.inputs import int_arg
 from ..extensions import db
 from . import debate as debating
 from . import rules, services, voting
@@ -134,7 +135,7 @@ def checkin():
 def attendance(meeting_id: int):
     meeting = get_meeting(meeting_id)
     confirmed()
-    user_id = request.form.get("user_id", type=int) or 0
+    user_id = int_arg(request.form.get("user_id"), default=0)
     run(services.mark, meeting, current_user, user_id, request.form.get("present") == "1")
     return redirect(url_for("meetings.chair", meeting_id=meeting.id) + "#attendance")
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from flask_babel import gettext
 from sqlalchemy import func, select, update
 
-from ..core import audit
+from ..core import audit, dates
 from ..core.templating import localtime
 from ..core.time import utcnow
 from ..directory.models import Body, BodyRole, Membership
@@ -146,6 +146,8 @@ def create_meeting(actor: User, *, body_ids: list[int], title: str, starts_at: d
         raise MeetingError(gettext("记录员须是这些议事主体的成员，或社工站工作人员。"))
     if mode not in Mode.values():
         raise MeetingError(gettext("请选择会议形式。"))
+    if (problem := dates.problem(starts_at)) is not None:
+        raise MeetingError(problem)
     # The first body's rule set; only those who may set rule sets may call a meeting under another.
     if rule_preset and not rulesets.can_set_rules(actor):
         raise Forbidden(gettext("只有社工站工作人员可以为会议另选表决规则。"))

@@ -31,6 +31,7 @@ from sqlalchemy.orm import selectinload
 
 from ..accounts.forms import ConfirmForm
 from ..accounts.models import User
+from ..core.inputs import int_arg
 from ..core.pagination import paginate
 from ..directory.models import Body
 from ..extensions import db
@@ -148,7 +149,7 @@ def detail(meeting_id: int):
 def add_item(meeting_id: int):
     meeting = get_meeting(meeting_id)
     confirmed()
-    matter = db.session.get(Matter, request.form.get("matter_id", type=int) or 0)
+    matter = db.session.get(Matter, int_arg(request.form.get("matter_id"), default=0))
     if matter is None:
         flash(_("请选择一个议题。"), "error")
     elif run(services.add_item, meeting, matter, current_user)[0]:

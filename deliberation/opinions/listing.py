@@ -15,6 +15,7 @@ from flask_babel import gettext
 from sqlalchemy import and_, or_, select
 
 from ..accounts.models import User
+from ..core.inputs import MAX_ID
 from ..extensions import db
 from ..matters.models import Matter
 from ..matters.support import public_name
@@ -123,6 +124,8 @@ def _after(query, sort: str, cursor: str):
         raw_key, raw_id = cursor.rsplit("~", 1)
         last_id = int(raw_id)
         key = int(raw_key) if sort == "top" else datetime.fromisoformat(raw_key)
+        if not (0 <= last_id <= MAX_ID and (sort != "top" or 0 <= key <= MAX_ID)):
+            raise ValueError(cursor)  # beyond any 64-bit column: the driver would raise
     except (ValueError, TypeError) as exc:
         raise BadCursor(cursor) from exc
     column = Opinion.agree_count if sort == "top" else Opinion.created_at

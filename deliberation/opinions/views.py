@@ -40,6 +40,7 @@ from flask_login import current_user, login_required
 from ..accounts.forms import ConfirmForm
 from ..core import photos
 from ..core.htmx import is_htmx, render
+from ..core.inputs import int_arg
 from ..core.spreadsheet import cell
 from ..core.templating import localtime
 from ..extensions import db
@@ -123,9 +124,10 @@ def post(matter_id: int):
     parent = None
     if request.form.get("parent_id"):
         form = ReplyForm()
-        if not form.parent_id.data.isdigit():
+        parent_id = int_arg(form.parent_id.data)
+        if parent_id is None:
             abort(400)
-        parent = db.session.get(Opinion, int(form.parent_id.data))
+        parent = db.session.get(Opinion, parent_id)
         if parent is None or parent.matter_id != matter.id:
             abort(404)
     else:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from flask_babel import gettext
 from sqlalchemy import select
 
-from ..core import audit
+from ..core import audit, dates
 from ..core.time import utcnow
 from ..directory.models import Organisation, OrganisationMember
 from ..extensions import db
@@ -53,7 +53,7 @@ def can_assign(matter: Matter, user: User | None) -> bool:
 
 
 def default_phase_dates(start: date, due: date) -> dict[str, date]:
-    """Spread the nine phases evenly between today and the due date."""
+    """Spread the nine phases evenly between today and the due date (a full plan)."""
     span = max((due - start).days, 0)
     return {p.value: start + timedelta(days=round(span * (i + 1) / len(PhaseKey)))
             for i, p in enumerate(PhaseKey)}
@@ -70,8 +70,11 @@ def plan_problem(*, organisation_id: int, lead_id: int, due_on: date,
         return gettext("负责人必须是承接组织的成员或社工站工作人员。")
     if due_on < utcnow().date():
         return gettext("完成期限不能早于今天。")
-    if set(phase_dues) != set(PhaseKey.values()):
-        return gettext("每个阶段都要有完成日期。")
+    if not phase_dues or not set(phase_dues) <= set(PhaseKey.values()):
+        return gettext("请至少为一个阶段填写完成日期；小事只填一个阶段即可。")
+    for day in (due_on, *phase_dues.values()):
+        if (problem := dates.problem(day)) is not None:
+            return problem
     late = [PhaseKey(k).label for k, d in phase_dues.items() if d > due_on]
     if late:
         return gettext("阶段日期不能晚于完成期限：%(names)s。", names="、".join(map(str, late)))
@@ -94,6 +97,10 @@ def assign(matter: Matter, actor: User, *, organisation_id: int, lead_id: int, b
         raise workflow.Refused(gettext("预算不能是负数。"))
     now = utcnow()
     a = assignment_of(matter.id)
+    dropped = [p for p in (a.phases if a else []) if p.key not in phase_dues]
+    if done := [p.phase.label for p in dropped if p.done_at is not None]:
+        raise workflow.Refused(gettext("已完成的阶段不能从计划中去掉：%(names)s。",
+                                       names="、".join(map(str, done))))
     action = "reassign" if a else "assign"
     if a is None:
         a = Assignment(matter_id=matter.id, assigned_by_id=actor.id, created_at=now)
@@ -101,8 +108,12 @@ def assign(matter: Matter, actor: User, *, organisation_id: int, lead_id: int, b
     a.organisation_id, a.lead_id, a.budget_cents, a.due_on = (
         organisation_id, lead_id, budget_cents, due_on)
     a.updated_at = now
+    for phase in dropped:
+        a.phases.remove(phase)  # a phase left out of the new plan (delete-orphan)
     existing = {p.key: p for p in a.phases}
     for position, key in enumerate(PhaseKey.values()):
+        if key not in phase_dues:
+            continue
         phase = existing.get(key) or Phase(key=key, position=position)
         phase.due_on = phase_dues[key]
         if phase.id is None:

@@ -131,6 +131,7 @@ def _walk(matter: Matter, target: str, now: datetime, cast: _Cast) -> None:
         return
     if target == "closed_after_rectify":
         at(clock.utcnow() + timedelta(hours=12))
+        workflow.resume(matter, cast.lead, reason="按居民意见补齐遗漏的两处，一周内完成。")
         reports.add_report(matter, cast.lead, body="按居民意见完成整改。", percent=95)
         reports.report_done(matter, cast.lead, summary="整改完成，请居民再次评议。")
         _ratings(matter, residents, unhappy=False)

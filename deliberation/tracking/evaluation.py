@@ -3,18 +3,26 @@
 The outcome rule is DOMAIN.md's published local rule: "satisfied" if 满意 is more than half of
 the ratings; "basically satisfied" if 满意 + 基本满意 is more than half; otherwise "not
 satisfied", which sends the matter to rectification with the residents' comments attached.
+
+No ratings is not a verdict (it used to read as 不满意 and could send a matter round and round
+rectification for ever): a window that ends with fewer than MIN_RATINGS ratings is extended
+once, by the street's evaluation days; if it ends again without them the round is recorded as
+无人评议 and station staff decide, with a reason, to close the matter or send it to
+rectification. The evaluation section publishes this policy.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from flask_babel import gettext
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts import verification
 from ..core import audit
+from ..core.templating import localtime
 from ..core.time import utcnow
 from ..extensions import db
 from ..matters import workflow
@@ -27,6 +35,8 @@ if TYPE_CHECKING:
     from ..accounts.models import User
 
 PASSED = frozenset({Outcome.SATISFIED, Outcome.BASICALLY_SATISFIED})
+# Fewer ratings than this at the end of a window: extend once, then staff decide.
+MIN_RATINGS = 1
 
 
 def outcome_of(satisfied: int, basically: int, not_satisfied: int) -> Outcome:
@@ -129,11 +139,44 @@ def needs_conclusion(matter: Matter) -> bool:
     return ev is None or ev.outcome is None
 
 
-def conclude(matter: Matter) -> Outcome:
-    """Record the outcome of an ended window (the clock's actor); rectify when not satisfied."""
+def extend(matter: Matter, ev: Evaluation) -> None:
+    """The window ended without ratings: the clock gives the residents one more window."""
+    from ..directory.models import Street
+
+    now = utcnow()
+    street = db.session.get(Street, matter.community.street_id)
+    until = now + timedelta(days=street.evaluation_days)
+    # Compare-and-set on the window, so two ticks at once extend it only once.
+    result = db.session.execute(
+        update(Matter).where(Matter.id == matter.id, Matter.state == MatterState.IN_EVALUATION.value,
+                             Matter.window_ends_at == matter.window_ends_at)
+        .values(window_ends_at=until, updated_at=now).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        db.session.refresh(matter)
+        raise workflow.Refused(gettext("此议题的状态刚刚被他人更改，请刷新后再试。"))
+    db.session.refresh(matter)
+    ev.ends_at, ev.extended_at = until, now
+    db.session.flush()
+    entry = audit.record(actor_id=None, subject_type="matter", subject_id=matter.id,
+                         action="evaluation_extended",
+                         reason=gettext("评议期内无人评议，评议期自动延长到 %(end)s。",
+                                        end=localtime(until)),
+                         details={"round": ev.round, "until": until.isoformat()})
+    notifications.notify_followers(matter, entry)
+
+
+def conclude(matter: Matter) -> Outcome | None:
+    """Record the outcome of an ended window (the clock's actor); rectify when not satisfied.
+    Too few ratings: extend the window once (None), then record 无人评议 for staff to decide."""
     ev = open_round(matter)
     n = counts(ev.id)
-    outcome = outcome_of(n["satisfied"], n["basically_satisfied"], n["not_satisfied"])
+    if sum(n.values()) < MIN_RATINGS:
+        if ev.extended_at is None:
+            extend(matter, ev)
+            return None
+        outcome = Outcome.NO_RATINGS
+    else:
+        outcome = outcome_of(n["satisfied"], n["basically_satisfied"], n["not_satisfied"])
     ev.satisfied, ev.basically_satisfied, ev.not_satisfied = (
         n["satisfied"], n["basically_satisfied"], n["not_satisfied"])
     ev.outcome, ev.concluded_at = outcome.value, utcnow()
@@ -142,6 +185,15 @@ def conclude(matter: Matter) -> Outcome:
                          action="evaluation_result", reason=str(outcome.label),
                          details={"round": ev.round, "outcome": outcome.value, "counts": n})
     notifications.notify_followers(matter, entry)
+    if outcome == Outcome.NO_RATINGS:
+        from ..accounts.models import Role, User
+
+        staff = set(db.session.scalars(select(User.id).where(
+            User.role == Role.STAFF.value, User.active.is_(True))))
+        notifications.notify_users(
+            staff - notifications.followers(matter), kind="evaluation_result", matter=matter,
+            entry=entry, message=gettext("「%(t)s」两个评议期都无人评议，请说明理由后决定销号或整改。",
+                                         t=matter.title))
     if outcome == Outcome.NOT_SATISFIED:
         comments = list(db.session.scalars(
             select(Rating.comment).where(Rating.evaluation_id == ev.id, Rating.comment != "")
@@ -164,9 +216,46 @@ def close_problem(matter: Matter) -> str | None:
     ev = current_round(matter)
     if ev is None or ev.outcome is None:
         return gettext("评议结果尚未产生，评议期结束后才能销号。")
-    if ev.outcome_enum not in PASSED:
+    if ev.outcome_enum not in PASSED | {Outcome.NO_RATINGS}:
         return gettext("评议结果为不满意，需要整改后重新评议。")
     return None
+
+
+def rectify_problem(matter: Matter) -> str | None:
+    """Why the matter may not go to rectification (the workflow's guard on `rectify`)."""
+    ev = current_round(matter)
+    if ev is None or ev.outcome is None:
+        return gettext("评议结果尚未产生，评议期结束后才能决定整改。")
+    if ev.outcome_enum in PASSED:
+        return gettext("评议结果为「%(o)s」，不需要整改。", o=ev.outcome_enum.label)
+    return None
+
+
+def awaits_staff(matter: Matter) -> bool:
+    """Nobody rated in the window nor in its extension: staff decide, close or rectify."""
+    ev = current_round(matter)
+    return ev is not None and ev.outcome == Outcome.NO_RATINGS.value
+
+
+def decide_unrated(matter: Matter, actor: User, *, decision: str, reason: str) -> audit.AuditEntry:
+    """Staff's decision on a round nobody rated, with a reason that is published."""
+    if not actor.is_staff:
+        raise workflow.NotAllowed(gettext("只有社工站工作人员可以作出决定。"))
+    if not awaits_staff(matter):
+        raise workflow.Refused(gettext("只有无人评议的议题才由工作人员决定销号或整改。"))
+    if not reason.strip():
+        raise workflow.Refused(gettext("请写明作出这个决定的理由。"))
+    if decision == "close":
+        return close(matter, actor, summary=reason)
+    if decision != "rectify":
+        raise workflow.Refused(gettext("请选择销号或整改。"))
+    entry = workflow.rectify(matter, actor, reason=reason)
+    from .assignment import responsible_user_ids
+
+    others = responsible_user_ids(matter) - notifications.followers(matter) - {actor.id}
+    notifications.notify_users(others, kind="rectify", message=reason.strip(), matter=matter,
+                               entry=entry)
+    return entry
 
 
 def close(matter: Matter, actor: User, *, summary: str) -> audit.AuditEntry:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
@@ -25,6 +26,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from ..core.dates import InRange
+from ..core.time import utcnow
 from .models import Choice, PhaseKey, ResourceKind
 
 MAX_YUAN = Decimal("100000000")
@@ -64,15 +67,38 @@ class AssignForm(FlaskForm):
                           description=_l("承接组织的成员或社工站工作人员。"))
     budget = YuanField(_l("预算（元）"), validators=[DataRequired(_l("请填写预算，没有预算填 0。"))],
                        render_kw={"inputmode": "decimal"})
-    due_on = DateField(_l("完成期限"), validators=[DataRequired(_l("请选择完成期限。"))])
+    due_on = DateField(_l("完成期限"), validators=[DataRequired(_l("请选择完成期限。")), InRange()])
 
     def phase_fields(self) -> list:
         return [getattr(self, f"phase_{p.value}") for p in PhaseKey]
 
+    def chosen_phases(self) -> dict[str, date]:
+        """The phases given a date: a light bulb needs one, an elevator all nine."""
+        return {p.value: f.data for p, f in zip(PhaseKey, self.phase_fields(), strict=True)
+                if f.data}
+
+    def validate(self, extra_validators=None) -> bool:
+        """The plan's dates are checked with the rest, so every mistake shows on this answer
+        next to its field (not one at a time, submit after submit)."""
+        ok = super().validate(extra_validators)
+        fields = self.phase_fields()
+        if not any(f.data or f.raw_data and f.raw_data[0] for f in fields):
+            fields[0].errors.append(_l("请至少为一个阶段填写完成日期；小事只填一个阶段即可。"))
+            ok = False
+        due = self.due_on.data if not self.due_on.errors else None
+        if due is not None and due < utcnow().date():
+            self.due_on.errors.append(_l("完成期限不能早于今天。"))
+            ok = False
+        for f in fields:
+            if due is not None and f.data and not f.errors and f.data > due:
+                f.errors.append(_l("阶段日期不能晚于完成期限（%(due)s）。", due=due.isoformat()))
+                ok = False
+        return ok
+
 
 for _phase in PhaseKey:
     setattr(AssignForm, f"phase_{_phase.value}",
-            DateField(_phase.label, validators=[DataRequired(_l("请为每个阶段选择完成日期。"))]))
+            DateField(_phase.label, validators=[Optional(), InRange()]))
 
 
 class OfferForm(FlaskForm):
@@ -120,9 +146,15 @@ class SpendingForm(FlaskForm):
     amount = YuanField(_l("金额（元）"), validators=[DataRequired(_l("请填写金额。"))],
                        render_kw={"inputmode": "decimal"})
     what = StringField(_l("用途"), validators=[DataRequired(_l("请写明用途。")), Length(max=200)])
-    spent_on = DateField(_l("支出日期"), validators=[DataRequired(_l("请选择日期。"))])
+    spent_on = DateField(_l("支出日期"), validators=[DataRequired(_l("请选择日期。")), InRange()])
     receipt = FileField(_l("票据照片（可不传）"),
                         render_kw={"accept": "image/jpeg,image/png,image/webp"})
+
+
+class ResumeForm(FlaskForm):
+    plan = TextAreaField(_l("整改措施"), validators=[
+        DataRequired(_l("请写明按居民意见要整改什么、怎么改。")), Length(max=2000)],
+        description=_l("写好后议题回到“实施中”，整改完成后再报告完成、请居民再次评议。"))
 
 
 class RateForm(FlaskForm):
@@ -134,6 +166,16 @@ class RateForm(FlaskForm):
 class CloseForm(FlaskForm):
     summary = TextAreaField(_l("结果公示"), validators=[
         DataRequired(_l("请写一段办理结果，销号后对外公示。")), Length(max=2000)])
+
+
+class DecideForm(FlaskForm):
+    decision = RadioField(_l("社工站的决定"), choices=[
+        ("close", _l("销号：办理结果已核实，不再评议")),
+        ("rectify", _l("整改：转回承接组织整改后重新评议"))],
+        validators=[DataRequired(_l("请选择销号或整改。"))])
+    reason = TextAreaField(_l("理由（对居民公示）"), validators=[
+        DataRequired(_l("请写明作出这个决定的理由。")), Length(max=2000)],
+        description=_l("例如“已上门回访 5 户，灯已修好，居民表示满意”。"))
 
 
 class SuperviseForm(FlaskForm):

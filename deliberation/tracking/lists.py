@@ -59,7 +59,9 @@ def problems():
 @bp.get("/resources")
 def resources_list():
     offers = resources.active_offers()
-    return render_template("tracking/resources.html", offers=offers,
+    pledges = resources.pledge_list(request.args.get("page"),
+                                    per_page=current_app.config["PAGE_SIZE"])
+    return render_template("tracking/resources.html", offers=offers, pledges=pledges,
                            can_offer=resources.may_give(current_user) or (
                                current_user.is_authenticated and current_user.is_staff),
                            confirm_form=ConfirmForm())

@@ -222,6 +222,8 @@ class Outcome(LabeledEnum):
     SATISFIED = ("satisfied", "满意", "done")
     BASICALLY_SATISFIED = ("basically_satisfied", "基本满意", "ok")
     NOT_SATISFIED = ("not_satisfied", "不满意", "bad")
+    # The window ended twice (once extended) without a rating: staff decide, with a reason.
+    NO_RATINGS = ("no_ratings", "无人评议", "muted")
 
 
 class Choice(LabeledEnum):
@@ -246,6 +248,8 @@ class Evaluation(db.Model):
     basically_satisfied: Mapped[int] = mapped_column(default=0)
     not_satisfied: Mapped[int] = mapped_column(default=0)
     concluded_at: Mapped[datetime | None] = mapped_column()
+    # Set when the clock extended a window that ended without ratings (once per round).
+    extended_at: Mapped[datetime | None] = mapped_column()
 
     __table_args__ = (
         UniqueConstraint("matter_id", "round"),

@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING
 
 from flask_babel import gettext
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
 
 from ..core import audit
+from ..core.pagination import Page, paginate
 from ..core.time import utcnow
 from ..directory.models import BodyKind, Organisation, OrganisationMember
 from ..extensions import db
@@ -143,6 +145,16 @@ def totals(matter_id: int) -> PledgeTotals:
 def pledges_of(matter_id: int) -> list[Pledge]:
     return list(db.session.scalars(select(Pledge).where(Pledge.matter_id == matter_id)
                                    .order_by(Pledge.created_at, Pledge.id)))
+
+
+def pledge_list(page: str | int | None, *, per_page: int = 20) -> Page:
+    """Every pledge on the resource list, newest first: (pledge, matter) rows. Pledges are made
+    only on adopted matters, which are public; withdrawn ones are left out all the same."""
+    query = (select(Pledge, Matter).join(Matter, Matter.id == Pledge.matter_id)
+             .where(Matter.state != MatterState.WITHDRAWN.value)
+             .options(joinedload(Pledge.organisation), joinedload(Pledge.pledged_by))
+             .order_by(Pledge.created_at.desc(), Pledge.id.desc()))
+    return paginate(query, page, per_page=per_page, rows=True)
 
 
 def active_offers() -> list[Offer]:

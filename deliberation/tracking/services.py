@@ -47,6 +47,7 @@ class Section:
     can_rate: bool
     can_close: bool
     can_supervise: bool
+    can_decide: bool
     is_staff: bool
     rate_closed_reason: str
     rate_closed_message: str = ""
@@ -81,6 +82,7 @@ def section(matter: Matter, user: User | None) -> Section:
         can_report=reports.can_report(matter, user), can_rate=evaluation.can_rate(matter, user),
         can_close=staff and matter.can("close", user),
         can_supervise=staff and matter.status in (S.IN_PROGRESS, S.RECTIFYING, S.IN_EVALUATION),
+        can_decide=staff and evaluation.awaits_staff(matter),
         is_staff=staff, rate_closed_reason=rate_closed,
         rate_closed_message=rate_message)
 

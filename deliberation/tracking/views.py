@@ -8,9 +8,11 @@ URL table (the lists are in lists.py):
     /tracking/<id>/report            GET/POST  tracking.report       implementer or staff
     /tracking/<id>/spending          GET/POST  tracking.spending     implementer or staff
     /tracking/<id>/done              GET/POST  tracking.done         implementer or staff
+    /tracking/<id>/resume            GET/POST  tracking.resume       implementer or staff, rectifying
     /tracking/<id>/ledger            GET       tracking.ledger       public
     /tracking/<id>/rate              GET/POST  tracking.rate         residents of the community (htmx)
     /tracking/<id>/close             GET/POST  tracking.close        staff, after a passing evaluation
+    /tracking/<id>/decide            GET/POST  tracking.decide       staff, after a round nobody rated
     /tracking/<id>/supervise         POST      tracking.supervise    staff
 """
 
@@ -32,14 +34,16 @@ from .blueprint import bp
 from .forms import (
     AssignForm,
     CloseForm,
+    DecideForm,
     DoneForm,
     PledgeForm,
     RateForm,
     ReportForm,
+    ResumeForm,
     SpendingForm,
     SuperviseForm,
 )
-from .models import Phase, PhaseKey, Pledge
+from .models import Phase, Pledge
 from .services import section
 
 
@@ -80,7 +84,7 @@ def assign(matter_id: int):
                 matter, current_user, organisation_id=form.organisation_id.data,
                 lead_id=form.lead_id.data, budget_cents=form.budget.cents or 0,
                 due_on=form.due_on.data,
-                phase_dues={p.value: getattr(form, f"phase_{p.value}").data for p in PhaseKey})
+                phase_dues=form.chosen_phases())
         except workflow.Refused as exc:
             error = str(exc)
         else:
@@ -209,16 +213,42 @@ def spending(matter_id: int):
 def done(matter_id: int):
     matter = _implementer_page(matter_id)
     form = DoneForm()
-    if form.validate_on_submit():
+    error = None
+    if not matter.can("report_done", current_user):
+        # Rectifying: the rectification measures come first (tracking.resume), then "done".
+        error = _("此议题当前为「%(state)s」，不能报告完成。", state=matter.status.label)
+    elif form.validate_on_submit():
         try:
             reports.report_done(matter, current_user, summary=form.summary.data,
                                 uploads=_uploads("photos"))
         except photos.PhotoError as exc:
             form.photos.errors = [str(exc)]
+        except workflow.Refused as exc:
+            error = str(exc)
         else:
             flash(_("已报告完成，现在请居民评议。"), "success")
             return _back(matter.id)
-    return _page("tracking/done.html", matter=matter, form=form)
+    return _page("tracking/done.html", error, matter=matter, form=form)
+
+
+@bp.route("/tracking/<int:matter_id>/resume", methods=["GET", "POST"])
+@login_required
+def resume(matter_id: int):
+    """整改中 → 实施中: the implementer states the rectification measures."""
+    matter = _implementer_page(matter_id)
+    form = ResumeForm()
+    error = None
+    if not matter.can("resume", current_user):
+        error = _("此议题当前为「%(state)s」，不在整改中。", state=matter.status.label)
+    elif form.validate_on_submit():
+        try:
+            workflow.resume(matter, current_user, reason=form.plan.data)
+        except workflow.Refused as exc:
+            error = str(exc)
+        else:
+            flash(_("整改措施已公布，议题回到实施中。"), "success")
+            return _back(matter.id)
+    return _page("tracking/resume.html", error, matter=matter, form=form)
 
 
 @bp.get("/tracking/<int:matter_id>/ledger")
@@ -274,6 +304,31 @@ def close(matter_id: int):
         error = evaluation.close_problem(matter) if matter.status.value == "in_evaluation" else \
             _("此议题当前为「%(state)s」，不能销号。", state=matter.status.label)
     return _page("tracking/close.html", error, matter=matter, form=form,
+                 s=section(matter, current_user))
+
+
+@bp.route("/tracking/<int:matter_id>/decide", methods=["GET", "POST"])
+@login_required
+def decide(matter_id: int):
+    """Nobody rated, even in the extended window: staff close or rectify, with a reason."""
+    matter = get_matter(matter_id)
+    if not current_user.is_staff:
+        abort(403)
+    form = DecideForm()
+    error = None
+    if not evaluation.awaits_staff(matter):
+        error = _("只有两个评议期都无人评议的议题，才由工作人员决定销号或整改。")
+    elif form.validate_on_submit():
+        try:
+            evaluation.decide_unrated(matter, current_user, decision=form.decision.data,
+                                      reason=form.reason.data)
+        except workflow.Refused as exc:
+            error = str(exc)
+        else:
+            flash(_("已销号，办理结果已公示。") if form.decision.data == "close"
+                  else _("已转入整改，承接组织会收到通知。"), "success")
+            return _back(matter.id)
+    return _page("tracking/decide.html", error, matter=matter, form=form,
                  s=section(matter, current_user))
 
 

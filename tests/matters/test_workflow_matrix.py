@@ -54,8 +54,9 @@ EXPECTED: dict[str, tuple[set[MatterState], MatterState, set[Actor]]] = {
     "open_notice": ({S.ADOPTED}, S.IN_NOTICE, {A.CHAIR, A.STAFF, A.SYSTEM}),
     "uphold_objection": ({S.IN_NOTICE}, S.ACCEPTED, {A.COMMITTEE}),
     "end_notice": ({S.IN_NOTICE}, S.IN_PROGRESS, {A.SYSTEM}),
-    "report_done": ({S.IN_PROGRESS, S.RECTIFYING}, S.IN_EVALUATION, {A.IMPLEMENTER}),
-    "rectify": ({S.IN_EVALUATION}, S.RECTIFYING, {A.SYSTEM}),
+    "report_done": ({S.IN_PROGRESS}, S.IN_EVALUATION, {A.IMPLEMENTER}),
+    "resume": ({S.RECTIFYING}, S.IN_PROGRESS, {A.IMPLEMENTER}),
+    "rectify": ({S.IN_EVALUATION}, S.RECTIFYING, {A.SYSTEM, A.STAFF}),
     "close": ({S.IN_EVALUATION}, S.CLOSED, {A.STAFF}),
 }
 
@@ -93,13 +94,15 @@ def _call(name: str, matter: Matter, user, target: Matter):
         "open_notice": lambda: workflow.open_notice(matter, user),
         "uphold_objection": lambda: workflow.uphold_objection(matter, user, reason="异议成立"),
         "report_done": lambda: workflow.report_done(matter, user, reason="已完成"),
+        "resume": lambda: workflow.resume(matter, user, reason="补装 4 楼的灯"),
         "close": lambda: workflow.close(matter, user, reason="已修好，居民满意"),
+        "rectify": lambda: workflow.rectify(matter, user, reason="无人评议，工作人员决定整改"),
     }
     if name in calls:
         return calls[name]()
     # Clock-driven transitions have no actor parameter; others reach them only through _apply.
     if user is None:
-        return {"end_notice": workflow.end_notice, "rectify": workflow.rectify}[name](matter)
+        return {"end_notice": workflow.end_notice}[name](matter)
     return workflow._apply(matter, name, user)
 
 
@@ -117,10 +120,13 @@ def test_transition_matrix(world, name, role):
     user = users[role]
     target = world.matter(title="更早的同类议题")
     matter = world.matter()
-    # A concluded, satisfied evaluation round: what `close` needs besides the ended window.
+    # A concluded evaluation round: what `close` (satisfied) and `rectify` (nobody rated, so
+    # staff decide; or not satisfied) need besides the ended window.
+    outcome = Outcome.NO_RATINGS if name == "rectify" else Outcome.SATISFIED
     db.session.add(Evaluation(matter_id=matter.id, round=1, opened_at=utcnow() - timedelta(days=8),
-                              ends_at=utcnow() - timedelta(minutes=1), outcome=Outcome.SATISFIED.value,
-                              satisfied=3, concluded_at=utcnow()))
+                              ends_at=utcnow() - timedelta(minutes=1), outcome=outcome.value,
+                              satisfied=3 if outcome == Outcome.SATISFIED else 0,
+                              concluded_at=utcnow()))
     sources, target_state, actors = EXPECTED[name]
     failures = []
     for state in MatterState:

@@ -194,10 +194,13 @@ ACCESS: dict[str, tuple] = {
         lambda w, o: f"/tracking/{o['working'].id}/spending", IMPLEMENTER_OR_STAFF),
     "/tracking/<int:matter_id>/done": (
         lambda w, o: f"/tracking/{o['working'].id}/done", IMPLEMENTER_OR_STAFF),
+    "/tracking/<int:matter_id>/resume": (
+        lambda w, o: f"/tracking/{o['working'].id}/resume", IMPLEMENTER_OR_STAFF),
     "/tracking/<int:matter_id>/ledger": (lambda w, o: f"/tracking/{o['working'].id}/ledger", PUBLIC),
     "/tracking/<int:matter_id>/rate": (
         lambda w, o: f"/tracking/{o['working'].id}/rate", RESIDENTS_OF_A),
     "/tracking/<int:matter_id>/close": (lambda w, o: f"/tracking/{o['working'].id}/close", STAFF),
+    "/tracking/<int:matter_id>/decide": (lambda w, o: f"/tracking/{o['working'].id}/decide", STAFF),
     "/tracking/photos/<key>": (lambda w, o: f"/tracking/photos/{o['report_photo']}", PUBLIC),
     "/tracking/photos/<key>/thumb": (
         lambda w, o: f"/tracking/photos/{o['report_photo']}/thumb", PUBLIC),
