@@ -61,9 +61,10 @@ def drop(item_id: int, choice: str) -> str:
 
 def take_back(item_id: int, receipt: str) -> bool:
     """Remove the ballot a receipt stands for (to replace it). False if it is not in the box."""
-    result = db.session.execute(delete(BallotBox).where(BallotBox.item_id == item_id,
-                                                        BallotBox.id == box_id_of(receipt)))
-    return result.rowcount == 1
+    taken = db.session.execute(delete(BallotBox).where(BallotBox.item_id == item_id,
+                                                       BallotBox.id == box_id_of(receipt))
+                               .returning(BallotBox.id)).scalar()
+    return taken is not None
 
 
 def open_and_empty(item_id: int) -> Counter:

@@ -179,8 +179,9 @@ def _cast_secret(item: AgendaItem, user: User, choice: str, receipt: str | None)
         # exists, so parallel first votes wait for each other and all but one see it there.
         marked = db.session.execute(
             dialect_insert(BallotCast).values(item_id=item.id, user_id=user.id, revision=1)
-            .on_conflict_do_nothing(index_elements=["item_id", "user_id"])).rowcount
-        if marked != 1:
+            .on_conflict_do_nothing(index_elements=["item_id", "user_id"])
+            .returning(BallotCast.user_id)).scalar()
+        if marked is None:
             raise MeetingError(gettext(ALREADY_VOTED))
     else:
         # Changing: take back the ballot the receipt stands for (once: a second use finds it
