@@ -170,7 +170,8 @@ def cast(item_id: int, user: User, choice: str, receipt: str | None = None) -> s
     return None
 
 
-ALREADY_VOTED = "您已经投过票。无记名表决只能在投票的那台手机上修改。"
+def _already_voted() -> MeetingError:
+    return MeetingError(gettext("您已经投过票。无记名表决只能在投票的那台手机上修改。"))
 
 
 def _cast_secret(item: AgendaItem, user: User, choice: str, receipt: str | None) -> str:
@@ -182,12 +183,12 @@ def _cast_secret(item: AgendaItem, user: User, choice: str, receipt: str | None)
             .on_conflict_do_nothing(index_elements=["item_id", "user_id"])
             .returning(BallotCast.user_id)).scalar()
         if marked is None:
-            raise MeetingError(gettext(ALREADY_VOTED))
+            raise _already_voted()
     else:
         # Changing: take back the ballot the receipt stands for (once: a second use finds it
         # gone), and always replace it, even by the same choice, so nothing shows a change.
         if not has_voted(item, user.id) or not ballot_box.take_back(item.id, receipt):
-            raise MeetingError(gettext(ALREADY_VOTED))
+            raise _already_voted()
         db.session.execute(update(BallotCast).where(BallotCast.item_id == item.id,
                                                     BallotCast.user_id == user.id)
                            .values(revision=BallotCast.revision + 1)
