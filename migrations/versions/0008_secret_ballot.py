@@ -31,10 +31,10 @@ def _ballot_cast(name: str, with_rowid: bool) -> None:
     sa.Column('item_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('revision', sa.Integer(), nullable=False),
-    sa.CheckConstraint('revision >= 1', name='ck_ballot_cast_revision_positive'),
-    sa.ForeignKeyConstraint(['item_id'], ['agenda_item.id'], name='fk_ballot_cast_item_id_agenda_item', ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name='fk_ballot_cast_user_id_user'),
-    sa.PrimaryKeyConstraint('item_id', 'user_id', name='pk_ballot_cast'),
+    sa.CheckConstraint('revision >= 1', name=op.f('ck_ballot_cast_revision_positive')),
+    sa.ForeignKeyConstraint(['item_id'], ['agenda_item.id'], name=op.f('fk_ballot_cast_item_id_agenda_item'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_ballot_cast_user_id_user')),
+    sa.PrimaryKeyConstraint('item_id', 'user_id', name=op.f('pk_ballot_cast')),
     sqlite_with_rowid=with_rowid,
     )
 
