@@ -15,6 +15,7 @@ from .matters.models import Cosign, Follow, Matter, MatterPhoto  # noqa: F401
 from .meetings.models import (  # noqa: F401
     AgendaItem,
     Attendance,
+    BallotBox,
     BallotCast,
     Meeting,
     MeetingBody,
@@ -22,7 +23,6 @@ from .meetings.models import (  # noqa: F401
     Recusal,
     SpeakRequest,
     Vote,
-    VoteTally,
 )
 from .notifications.models import Notification  # noqa: F401
 from .opinions.models import (  # noqa: F401

@@ -86,12 +86,18 @@ def phone_context(meeting: Meeting) -> dict:
                    in_queue=any(r.user_id == uid for r in ctx["queue"]),
                    my_request=next((r for r in ctx["queue"] if r.user_id == uid), None),
                    has_voted=voting.has_voted(item, uid), my_vote=voting.my_vote(item, uid),
-                   my_secret=_receipts().get(str(item.id), [None])[0] if item.is_secret else None)
+                   can_change_secret=item.is_secret and _receipt(item.id) is not None)
     return ctx
 
 
-def _receipts() -> dict:
-    return dict(session.get("ballots") or {})
+def _receipt(item_id: int) -> str | None:
+    """The one-time receipt of this member's secret ballot, if it was cast in this browser.
+
+    The session keeps only receipts (random, no choice), keyed by member and item, so another
+    member logging in on the same phone cannot use them. The receipt names a sealed ballot; the
+    choice is in no cookie.
+    """
+    return (session.get("ballot_receipts") or {}).get(f"{current_user.id}:{item_id}")
 
 
 def item_or_404(item_id: int) -> AgendaItem:
@@ -270,10 +276,9 @@ def open_vote(item_id: int):
 def vote(item_id: int):
     item = item_or_404(item_id)
     confirmed()
-    receipts = _receipts()
+    choice = request.form.get("choice", "")
     try:
-        receipt = voting.cast(item.id, current_user, request.form.get("choice", ""),
-                              tuple(receipts[str(item.id)]) if str(item.id) in receipts else None)
+        receipt = voting.cast(item.id, current_user, choice, _receipt(item.id))
     except services.Forbidden:
         abort(403)
     except services.MeetingError as exc:
@@ -282,9 +287,13 @@ def vote(item_id: int):
         return render_template("meetings/phone.html", **phone_context(item.meeting),
                                confirm_form=ConfirmForm()), 409
     if item.is_secret:
-        receipts[str(item.id)] = list(receipt)
-        session["ballots"] = receipts
-    flash(_("已投票：%(c)s。表决结束前可以改。", c=Choice(receipt[0]).label), "success")
+        receipts = dict(session.get("ballot_receipts") or {})
+        receipts[f"{current_user.id}:{item.id}"] = receipt
+        session["ballot_receipts"] = receipts
+        # The flash travels in the cookie too: it must not say what was chosen.
+        flash(_("已投票（无记名：不显示您的选择）。表决结束前可以在这台手机上改。"), "success")
+    else:
+        flash(_("已投票：%(c)s。表决结束前可以改。", c=Choice(choice).label), "success")
     return redirect(url_for("meetings.phone", meeting_id=item.meeting_id), code=303)
 
 

@@ -1,8 +1,9 @@
 """Meetings (会议), their agenda items, attendance, speakers, recusals, votes and objections.
 
 Secret ballots are stored so that the database cannot link a member to a choice: `BallotCast`
-says only that a member voted (and how many times they changed it), `VoteTally` holds anonymous
-counts per choice. Open ballots store each member's choice in `Vote`.
+says only that a member voted (and how many times they changed it); `BallotBox` holds one sealed
+ballot per voter under a random id, readable only with a key the database never holds
+(see `ballot_box.py` and the README's threat model). Open ballots store each choice in `Vote`.
 """
 
 from __future__ import annotations
@@ -298,8 +299,8 @@ class Vote(db.Model):
 
 
 class BallotCast(db.Model):
-    """Secret ballot: only that a member voted, never what. No time is kept, so rows cannot be
-    lined up with changes to the tallies."""
+    """Secret ballot: only that a member voted, never what. No time is kept, and on SQLite the
+    table has no rowid, so the stored order of the rows is that of the members, not of voting."""
 
     __tablename__ = "ballot_cast"
     item_id: Mapped[int] = mapped_column(ForeignKey("agenda_item.id", ondelete="CASCADE"),
@@ -307,22 +308,26 @@ class BallotCast(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), primary_key=True, index=True)
     revision: Mapped[int] = mapped_column(default=1)
 
-    __table_args__ = (CheckConstraint("revision >= 1", name="revision_positive"),)
+    __table_args__ = (CheckConstraint("revision >= 1", name="revision_positive"),
+                      {"sqlite_with_rowid": False})
 
 
-class VoteTally(db.Model):
-    """Secret ballot: anonymous running counts per choice."""
+class BallotBox(db.Model):
+    """Secret ballot: one sealed ballot per voter, with no voter, no time and no order.
 
-    __tablename__ = "vote_tally"
-    item_id: Mapped[int] = mapped_column(ForeignKey("agenda_item.id", ondelete="CASCADE"),
-                                         primary_key=True)
-    choice: Mapped[str] = mapped_column(String(10), primary_key=True)
-    count: Mapped[int] = mapped_column(default=0)
+    `id` is the SHA-256 of a one-time receipt that only the voter's phone holds (to change the
+    vote); `seal` is an HMAC, under a key derived from the server's secret, of the item, the id
+    and the choice. The database alone cannot tell which choice a seal holds; the seals are
+    opened (and deleted) when the vote closes.
+    """
 
-    __table_args__ = (
-        CheckConstraint(Choice.check_sql("choice"), name="choice"),
-        CheckConstraint("count >= 0", name="count_not_negative"),
-    )
+    __tablename__ = "ballot_box"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("agenda_item.id", ondelete="CASCADE"), index=True)
+    seal: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (CheckConstraint("length(id) = 64 AND length(seal) = 64", name="hex_digests"),
+                      {"sqlite_with_rowid": False})
 
 
 class Objection(db.Model):

@@ -20,7 +20,7 @@ from ..database import dialect_insert
 from ..directory.models import Membership
 from ..extensions import db
 from ..matters import workflow
-from . import rules
+from . import ballot_box, rules
 from .models import (
     AgendaItem,
     Attendance,
@@ -35,7 +35,6 @@ from .models import (
     Outcome,
     Recusal,
     Vote,
-    VoteTally,
 )
 from .services import (
     Forbidden,
@@ -83,15 +82,15 @@ def eligible_to_vote(item: AgendaItem, user: User) -> bool:
 
 
 def count(item: AgendaItem) -> Count:
-    """The running (or final) count. For a show of hands, what the recorder entered."""
+    """The running (or final) count. For a show of hands, what the recorder entered. A secret
+    ballot has no running count (its ballots stay sealed until the close), only how many voted."""
     if item.method == Method.HANDS.value:
         yes, no, abstain = item.yes or 0, item.no or 0, item.abstain or 0
         return Count(yes, no, abstain, yes + no + abstain)
     if item.is_secret:
-        rows = dict(db.session.execute(select(VoteTally.choice, VoteTally.count)
-                                       .where(VoteTally.item_id == item.id)).all())
         ballots = db.session.scalar(select(func.count()).select_from(BallotCast)
                                     .where(BallotCast.item_id == item.id)) or 0
+        rows = {"yes": item.yes or 0, "no": item.no or 0, "abstain": item.abstain or 0}
     else:
         rows = dict(db.session.execute(select(Vote.choice, func.count()).where(Vote.item_id == item.id)
                                        .group_by(Vote.choice)).all())
@@ -136,9 +135,6 @@ def open_vote(item: AgendaItem, actor: User, *, ballot: str = Ballot.OPEN.value,
             "未达到法定人数：本项应到 %(m)d 人，需到会 %(need)d 人，实到 %(p)d 人，不能开始表决。",
             m=b.members, need=rules.quorum_needed(rule, b.members), p=b.present))
     item.state, item.ballot, item.method, item.opened_at = ItemState.VOTING.value, ballot, method, utcnow()
-    if ballot == Ballot.SECRET.value:
-        for choice in Choice.values():
-            db.session.add(VoteTally(item_id=item.id, choice=choice, count=0))
     db.session.flush()
     bump(meeting)
     audit.record(actor_id=actor.id, subject_type="matter", subject_id=item.matter_id,
@@ -148,13 +144,12 @@ def open_vote(item: AgendaItem, actor: User, *, ballot: str = Ballot.OPEN.value,
     return b
 
 
-def cast(item_id: int, user: User, choice: str,
-         receipt: tuple[str, int] | None = None) -> tuple[str, int]:
-    """A member's phone vote; changeable until the vote closes. Returns the new receipt.
+def cast(item_id: int, user: User, choice: str, receipt: str | None = None) -> str | None:
+    """A member's phone vote; changeable until the vote closes. Returns a secret ballot's new
+    receipt (None for an open ballot).
 
-    Open ballot: an upsert on (item, member). Secret ballot: the member's `BallotCast` row and
-    the anonymous tallies; changing it needs the receipt (choice, revision) that only the
-    member's own browser holds, because the database does not know their choice.
+    Open ballot: an upsert on (item, member). Secret ballot: see `ballot_box`; changing it
+    needs the receipt that only the member's own phone holds.
     """
     if choice not in Choice.values():
         raise MeetingError(gettext("请选择同意、反对或弃权。"))
@@ -172,35 +167,35 @@ def cast(item_id: int, user: User, choice: str,
         index_elements=["item_id", "user_id"],
         set_={"choice": stmt.excluded.choice, "revision": Vote.revision + 1, "updated_at": now})
     db.session.execute(stmt)
-    revision = db.session.scalar(select(Vote.revision).where(Vote.item_id == item.id,
-                                                             Vote.user_id == user.id))
-    return choice, revision
+    return None
 
 
-def _cast_secret(item: AgendaItem, user: User, choice: str,
-                 receipt: tuple[str, int] | None) -> tuple[str, int]:
-    row = db.session.scalars(select(BallotCast).where(
-        BallotCast.item_id == item.id, BallotCast.user_id == user.id).with_for_update()
-        .execution_options(populate_existing=True)).one_or_none()
-    if row is None:
-        db.session.add(BallotCast(item_id=item.id, user_id=user.id, revision=1))
-        _tally(item.id, choice, +1)
-        db.session.flush()
-        return choice, 1
-    if receipt is None or receipt[1] != row.revision or receipt[0] not in Choice.values():
-        raise MeetingError(gettext("您已经投过票。无记名表决只能在投票的那台手机上修改。"))
-    if receipt[0] != choice:
-        # Always in the same order, so two members swapping opposite ways cannot deadlock.
-        for c, delta in sorted(((receipt[0], -1), (choice, +1))):
-            _tally(item.id, c, delta)
-        row.revision += 1
-        db.session.flush()
-    return choice, row.revision
+def _already_voted() -> MeetingError:
+    return MeetingError(gettext("您已经投过票。无记名表决只能在投票的那台手机上修改。"))
 
 
-def _tally(item_id: int, choice: str, delta: int) -> None:
-    db.session.execute(update(VoteTally).where(VoteTally.item_id == item_id, VoteTally.choice == choice)
-                       .values(count=VoteTally.count + delta).execution_options(synchronize_session=False))
+def _cast_secret(item: AgendaItem, user: User, choice: str, receipt: str | None) -> str:
+    if receipt is None:
+        # The mark is the "only once" rule: an insert that does nothing when the member's row
+        # exists, so parallel first votes wait for each other and all but one see it there.
+        marked = db.session.execute(
+            dialect_insert(BallotCast).values(item_id=item.id, user_id=user.id, revision=1)
+            .on_conflict_do_nothing(index_elements=["item_id", "user_id"])
+            .returning(BallotCast.user_id)).scalar()
+        if marked is None:
+            raise _already_voted()
+    else:
+        # Changing: take back the ballot the receipt stands for (once: a second use finds it
+        # gone), and always replace it, even by the same choice, so nothing shows a change.
+        if not has_voted(item, user.id) or not ballot_box.take_back(item.id, receipt):
+            raise _already_voted()
+        db.session.execute(update(BallotCast).where(BallotCast.item_id == item.id,
+                                                    BallotCast.user_id == user.id)
+                           .values(revision=BallotCast.revision + 1)
+                           .execution_options(synchronize_session=False))
+    new_receipt = ballot_box.drop(item.id, choice)
+    db.session.flush()
+    return new_receipt
 
 
 def my_vote(item: AgendaItem, user_id: int) -> str | None:
@@ -251,6 +246,15 @@ def close_vote(item: AgendaItem, actor: User) -> Outcome:
     present = max(b.present, c.ballots)  # a voter marked absent after voting still counted
     b = rules.Bases(max(b.members, present), present)
     rule = rule_of(meeting)  # the meeting's snapshot, not the body's current rule
+    # The quorum is the room's at the close, not at the opening: members may have left since.
+    if not rules.has_quorum(rule, b):
+        raise MeetingError(gettext(
+            "现在不足法定人数：本项应到 %(m)d 人，需到会 %(need)d 人，现在实到 %(p)d 人，不能宣布表决结果。"
+            "请离场的成员回到会场签到后再结束表决，或者搁置本项（已投的票作废，议题退回待议）。",
+            m=b.members, need=rules.quorum_needed(rule, b.members), p=b.present))
+    if item.is_secret:
+        c = _open_box(item, c.ballots)
+        ballot_box.reshuffle_voters(item.id)
     passed = rules.passes(rule, b, c.yes, c.no, c.abstain)
     outcome = Outcome.ADOPTED if passed else Outcome.NOT_ADOPTED
     now = utcnow()
@@ -269,8 +273,19 @@ def close_vote(item: AgendaItem, actor: User) -> Outcome:
     return outcome
 
 
+def _open_box(item: AgendaItem, voters: int) -> Count:
+    try:
+        counts = ballot_box.open_and_empty(item.id)
+    except ballot_box.BoxError as exc:
+        raise MeetingError(gettext(
+            "无记名票箱与投票名单对不上，不能计票。请管理员确认服务器密钥（SECRET_KEY）在表决中没有更换。"
+        )) from exc
+    return Count(counts["yes"], counts["no"], counts["abstain"], voters)
+
+
 def defer_item(item: AgendaItem, actor: User, *, reason: str = "") -> None:
-    """搁置: the item is closed without a vote and the matter goes back to the queue."""
+    """搁置: the item is closed without a vote and the matter goes back to the queue. Once
+    members have voted, only when the room has lost its quorum (the votes are then void)."""
     if not can_chair(item.meeting, actor):
         raise Forbidden(gettext("只有主持人可以搁置议程。"))
     item = _lock(item.id, exclusive=True)
@@ -278,8 +293,11 @@ def defer_item(item: AgendaItem, actor: User, *, reason: str = "") -> None:
         raise MeetingError(gettext("这一项已经表决，不能搁置。"))
     if item.meeting.state == MeetingState.ENDED.value:
         raise MeetingError(gettext("会议已经结束。"))
-    if item.state == ItemState.VOTING.value and has_any_vote(item):
+    if (item.state == ItemState.VOTING.value and has_any_vote(item)
+            and rules.has_quorum(rule_of(item.meeting), item_bases(item))):
         raise MeetingError(gettext("已经有人投票，请结束表决而不是搁置。"))
+    if item.is_secret:
+        ballot_box.empty(item.id)
     item.state, item.outcome, item.closed_at = ItemState.CLOSED.value, Outcome.DEFERRED.value, utcnow()
     item.yes = item.no = item.abstain = None
     db.session.flush()

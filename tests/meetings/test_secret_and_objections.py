@@ -12,7 +12,7 @@ from deliberation.core.audit import AuditEntry
 from deliberation.extensions import db
 from deliberation.matters import workflow
 from deliberation.matters.models import Matter
-from deliberation.meetings.models import BallotCast, Objection, VoteTally
+from deliberation.meetings.models import BallotBox, BallotCast, Objection
 from deliberation.notifications.models import Notification
 
 from .conftest import accepted_matter
@@ -40,11 +40,12 @@ def test_secret_ballot_stores_no_link_and_allows_change_on_the_same_phone(world,
     r = other_phone.post_form(f"/meetings/items/{item.id}/vote", {"choice": "no"})
     assert r.status_code == 409 and "只能在投票的那台手机上修改" in r.get_data(as_text=True)
 
-    # the database holds who voted (no choice, no time) and anonymous counts (no member)
+    # the database holds who voted (no choice, no time) and one sealed ballot per voter (no
+    # member, no choice, no time; every seal distinct, so equal choices cannot be grouped)
     assert {c.key for c in inspect(BallotCast).columns} == {"item_id", "user_id", "revision"}
-    assert {c.key for c in inspect(VoteTally).columns} == {"item_id", "choice", "count"}
-    tallies = dict(db.session.execute(select(VoteTally.choice, VoteTally.count)).all())
-    assert tallies == {"yes": 1, "no": 0, "abstain": 1}
+    assert {c.key for c in inspect(BallotBox).columns} == {"id", "item_id", "seal"}
+    seals = list(db.session.scalars(select(BallotBox.seal).where(BallotBox.item_id == item.id)))
+    assert len(seals) == len(set(seals)) == 2
 
     # while it is open the room sees only how many voted
     projector = chair.get(f"/meetings/{meeting.id}/projector").get_data(as_text=True)
@@ -52,6 +53,7 @@ def test_secret_ballot_stores_no_link_and_allows_change_on_the_same_phone(world,
     chair.post_form(f"/meetings/items/{item.id}/close")
     db.session.expire_all()
     assert db.session.get(Matter, matter.id).state == "in_notice"  # 1 yes > 0 no
+    assert db.session.scalar(select(BallotBox).where(BallotBox.item_id == item.id)) is None  # emptied
 
     # nothing written anywhere names a member with a choice
     for entry in db.session.scalars(select(AuditEntry)):

@@ -50,7 +50,7 @@ NOT_USER_TEXT = {
     "meeting.mode", "meeting.rule_preset", "meeting.state", "meeting.checkin_code",
     "agenda_item.state", "agenda_item.ballot", "agenda_item.method", "agenda_item.outcome",
     "objection.state", "speak_request.side", "speak_request.state", "vote.choice",
-    "vote_tally.choice", "evaluation.outcome", "offer.kind", "pledge.kind", "pledge.status",
+    "ballot_box.id", "ballot_box.seal", "evaluation.outcome", "offer.kind", "pledge.kind", "pledge.status",
     "phase.key", "rating.choice", "report_photo.file_key", "spending.receipt_key",
     "opinion.stance", "opinion.photo_key", "opinion.visibility", "opinion_report.reason",
     "opinion_report.resolution",

@@ -1,0 +1,48 @@
+"""A member votes in a secret ballot on a phone: the phone says 已投票, never the choice, and the
+same phone can still change the vote."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from playwright.sync_api import expect
+
+from deliberation.matters import workflow
+from deliberation.meetings import debate, services, voting
+from tests.browser.conftest import login, shot
+from tests.factories import PASSWORD
+
+
+def test_secret_vote_on_a_phone_shows_no_choice(phone_page, world, commit_db):
+    matter = world.matter(title="5 栋楼道灯坏了")
+    workflow.accept(matter, world.chair_a)
+    meeting = services.create_meeting(
+        world.chair_a, body_ids=[world.committee_a.id], title="幸福社区六月议事会",
+        starts_at=datetime(2026, 6, 1, 11, 30), place="社区活动中心", mode="in_person",
+        chair_id=world.chair_a.id, recorder_id=world.recorder_a.id)
+    services.add_item(meeting, matter, world.chair_a)
+    services.publish(meeting, world.chair_a)
+    services.start(meeting, world.chair_a)
+    for u in (world.member_a, world.recorder_a):
+        services.check_in(meeting, u)
+    item = meeting.items[0]
+    debate.open_debate(item, world.chair_a)
+    voting.open_vote(item, world.chair_a, ballot="secret")
+    meeting_id, member_phone = meeting.id, world.member_a.phone
+    commit_db()  # and touch no model afterwards: the test thread must not hold SQLite's write lock
+
+    p = phone_page()
+    login(p, member_phone, PASSWORD)
+    p.goto(f"/meetings/{meeting_id}/phone")
+    p.get_by_role("button", name="反对").click()
+    expect(p.get_by_text("已投票（无记名：不显示您的选择）")).to_be_visible()
+    expect(p.locator("#my-vote")).to_have_text("您已投票")
+    expect(p.locator(".vote-buttons .chosen")).to_have_count(0)  # no button gives the choice away
+    p.screenshot(path="/tmp/h1-ballot-secret-phone-voted.png", full_page=True)
+    shot(p, "meeting-phone-secret-voted")
+    assert p.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+    # the same phone may change it until the close
+    p.get_by_role("button", name="同意").click()
+    expect(p.get_by_text("已投票（无记名：不显示您的选择）")).to_be_visible()
+    expect(p.locator("#my-vote")).to_have_text("您已投票")
