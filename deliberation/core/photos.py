@@ -155,12 +155,15 @@ def _refuse_oversized(image: Image.Image, name: str) -> None:
 
 def _save(image: Image.Image, key: str) -> tuple[int, int]:
     """Flatten, downscale, turn upright and write the photo and its thumbnail; its size."""
+    exif = image.info.get("exif", b"")
     flat = _flatten(image)
+    if flat is not image:
+        image.close()  # frees the decoded original before downscaling allocates more
     try:
         flat.thumbnail((MAX_SIDE, MAX_SIDE))
         # Orientation read from the original's EXIF; the box is square, so turning after
         # downscaling gives the same picture and only ever turns the small copy.
-        flat.info["exif"] = image.info.get("exif", b"")
+        flat.info["exif"] = exif
         upright = ImageOps.exif_transpose(flat) if flat.info["exif"] else flat
         try:
             upright.info.pop("exif", None)
@@ -184,7 +187,7 @@ def _fitted(size: tuple[int, int], side: int) -> tuple[int, int]:
 
 
 def _too_large(name: str) -> str:
-    return gettext("照片“%(name)s”的图片太大（像素太多），请换一张较小的照片。", name=name or "文件")
+    return gettext("照片“%(name)s”图片太大，请换一张较小的照片。", name=name or "文件")
 
 
 def discard(key: str) -> None:
