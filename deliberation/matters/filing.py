@@ -1,9 +1,9 @@
 """The filing form's photo handling and form set-up, kept out of the views.
 
 Photos go through `core.photos.store_each` (content-checked, re-encoded, EXIF stripped, with no
-write transaction open) as soon as they arrive, before the matter is written. When the form has an error elsewhere, the photos already accepted are not lost:
-their generated keys travel back in a hidden field, signed with the user's id, and are attached
-when the form finally succeeds.
+write transaction open) as soon as they arrive, before the matter is written. When the form has
+an error elsewhere, the photos already accepted are not lost: their generated keys travel back
+in a hidden field, signed with the user's id, and are attached when the form finally succeeds.
 """
 
 from __future__ import annotations
