@@ -172,3 +172,18 @@ def test_decoding_memory_is_bounded(app, tmp_path, name, make, bound_mb):
     grown_mb, width, height = map(int, out.stdout.split())
     assert max(width, height) == photos.MAX_SIDE
     assert grown_mb < bound_mb, f"storing {name} grew the process by {grown_mb} MB"
+
+
+def test_filing_with_a_bomb_keeps_what_was_typed_and_says_too_large(app, world, login):
+    """Issue 15 item 25 over HTTP: its own message, and the title and description are kept."""
+    client = login(world.resident_a)
+    response = client.post_form("/matters/new", {
+        "title": "楼顶水箱漏水", "description": "顶楼天花板一直滴水。",
+        "category_id": str(world.categories[0].id), "place": "7 栋",
+        "submit_token": "bomb-test-token-0123456789",
+        "photos": (io.BytesIO(bomb_png(20_000, 20_000, rows=1)), "huge.png")},
+        content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "“huge.png”图片太大，请换一张较小的照片。" in html and "不是 JPEG" not in html
+    assert 'value="楼顶水箱漏水"' in html and "顶楼天花板一直滴水。" in html
