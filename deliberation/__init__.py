@@ -79,9 +79,10 @@ def _init_extensions(app: Flask) -> None:
 
     login_manager.user_loader(load_user)
 
-    from .core import errors, headers, inputs, static, templating
+    from .core import errors, headers, inputs, photos, static, templating
 
     inputs.init_app(app)
+    photos.init_app(app)
     headers.init_app(app)
     errors.init_app(app)
     static.init_app(app)

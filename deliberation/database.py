@@ -5,6 +5,10 @@ transaction that may write begins with BEGIN IMMEDIATE (SQLAlchemy's documented 
 so two writers queue on the busy timeout instead of failing with "database is locked" when a
 deferred read transaction tries to upgrade. GET and HEAD requests begin deferred transactions,
 which in WAL mode never block and are never blocked.
+
+Slow work that needs no database (decoding an uploaded photo) runs inside `without_write_lock()`:
+the request's transaction, which has only read so far, ends first, so the lock a POST took is not
+held while Pillow works and the next statement begins a fresh BEGIN IMMEDIATE.
 """
 
 from __future__ import annotations
@@ -15,9 +19,12 @@ from contextvars import ContextVar
 from flask import has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 _force_write: ContextVar[bool] = ContextVar("force_write", default=False)
 _deferred_outside_requests: ContextVar[bool] = ContextVar("deferred_outside_requests", default=False)
+_force_read: ContextVar[bool] = ContextVar("force_read", default=False)
+_WROTE = "wrote"  # Session.info key: this transaction has sent a write to the database
 
 
 def configure_engine(engine: Engine) -> None:
@@ -41,6 +48,8 @@ def configure_engine(engine: Engine) -> None:
 
 
 def _wants_write() -> bool:
+    if _force_read.get():
+        return False
     if _force_write.get():
         return True
     if has_request_context():
@@ -78,6 +87,53 @@ def write_transaction():
         raise
     finally:
         _force_write.reset(token)
+
+
+@event.listens_for(Session, "after_flush")
+def _mark_flushed(session, _context) -> None:
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _mark_bulk_write(state) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_writes(session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_WROTE, None)
+
+
+class WroteAlready(RuntimeError):
+    """`without_write_lock()` was entered after the transaction had written: ending it would
+    lose or commit that work behind the request's back."""
+
+
+@contextmanager
+def without_write_lock():
+    """Run slow work that needs no database, such as decoding photos, with no write transaction
+    open. Allowed only before the request writes: the transaction that has only read so far is
+    ended (the objects it loaded are read again when next used, in the write transaction that
+    follows, so checks made there see fresh data). Queries inside the block are deferred reads."""
+    from .extensions import db
+
+    session = db.session()  # the request's Session itself, not the scoped proxy
+    _end_read_only_transaction(session)
+    token = _force_read.set(True)
+    try:
+        yield
+    finally:
+        _force_read.reset(token)
+        _end_read_only_transaction(session)
+
+
+def _end_read_only_transaction(session: Session) -> None:
+    if session.new or session.dirty or session.deleted or session.info.get(_WROTE):
+        raise WroteAlready("without_write_lock() after the transaction wrote")
+    if session.in_transaction():
+        session.rollback()
 
 
 def dialect_insert(model):

@@ -92,3 +92,98 @@ def test_prune_removes_only_old_photos_nothing_uses(app, world):
     assert not photos.path_for(abandoned.key, thumb=True).exists()
     assert photos.path_for(fresh.key).exists()  # a form may still be open
     assert attached.key in photos.referenced_keys()
+
+
+def bomb_png(width: int, height: int, *, rows: int | None = None) -> bytes:
+    """A PNG of huge dimensions that is tiny on disk: RGBA rows of zeros, compressed. `rows`
+    limits how many rows are actually written (a header-only bomb needs none)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (struct.pack(">I", len(body)) + kind + body
+                + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF))
+
+    packer = zlib.compressobj(9)
+    row = b"\x00" * (1 + width * 4)  # filter byte + transparent black pixels
+    idat = b"".join(packer.compress(row) for _ in range(height if rows is None else rows))
+    idat += packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat)
+            + chunk(b"IEND", b""))
+
+
+def test_compressible_png_bomb_is_refused_before_decoding(app, monkeypatch):
+    """Issue 15 item 3: a ~150 KB PNG of 6000 x 6000 pixels (36 MP, under the old 40 MP limit)
+    took a worker from 165 to 763 MB. It is refused from its header, nothing decoded."""
+    from PIL import ImageFile
+
+    raw = bomb_png(6000, 6000)
+    assert len(raw) < 200 * 1024
+    decoded = []
+    real_load = ImageFile.ImageFile.load
+    monkeypatch.setattr(ImageFile.ImageFile, "load",
+                        lambda self: decoded.append(self.size) or real_load(self))
+    with pytest.raises(photos.PhotoError, match="图片太大，请换一张较小的照片"):
+        photos.store(io.BytesIO(raw), "bomb.png")
+    assert decoded == []
+
+
+def test_header_only_bomb_gets_its_own_message_not_not_a_photo(app):
+    """Issue 15 item 25: beyond Pillow's own limit the refusal used to say "not a photo"."""
+    with pytest.raises(photos.PhotoError, match="图片太大，请换一张较小的照片") as refused:
+        photos.store(io.BytesIO(bomb_png(20_000, 20_000, rows=1)), "huge.png")
+    assert "不是 JPEG" not in str(refused.value)
+
+
+MEMORY_PROBE = """
+import io, resource, sys
+from flask import Flask
+from deliberation.core import photos
+data = open(sys.argv[1], "rb").read()
+app = Flask("probe", instance_path=sys.argv[2])
+with app.app_context():
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    stored = photos.store(io.BytesIO(data), "x")
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print((after - before) // 1024, stored.width, stored.height)
+"""
+
+
+@pytest.mark.parametrize("name, make, bound_mb", [
+    # 24 MP phone photo: decoded at half scale (Image.draft); it used to cost 276 MB.
+    ("photo.jpg", lambda: Image.new("RGB", (6000, 4000), (120, 160, 200)), 100),
+    # The largest PNG accepted, with transparency: one RGBA + one RGB copy (84 MB); it used to be 130-195 MB.
+    ("alpha.png", lambda: Image.new("RGBA", (4000, 3000), (0, 0, 255, 128)), 110),
+])
+def test_decoding_memory_is_bounded(app, tmp_path, name, make, bound_mb):
+    """Peak resident memory of a fresh process storing one large photo (measured with
+    getrusage in a subprocess, since Pillow's pixel buffers are not Python allocations)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    source = tmp_path / name
+    with make() as image:
+        image.save(source, quality=90)
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", MEMORY_PROBE, str(source), str(tmp_path / "inst")],
+                         cwd=root, capture_output=True, text=True, check=True, timeout=120)
+    grown_mb, width, height = map(int, out.stdout.split())
+    assert max(width, height) == photos.MAX_SIDE
+    assert grown_mb < bound_mb, f"storing {name} grew the process by {grown_mb} MB"
+
+
+def test_filing_with_a_bomb_keeps_what_was_typed_and_says_too_large(app, world, login):
+    """Issue 15 item 25 over HTTP: its own message, and the title and description are kept."""
+    client = login(world.resident_a)
+    response = client.post_form("/matters/new", {
+        "title": "楼顶水箱漏水", "description": "顶楼天花板一直滴水。",
+        "category_id": str(world.categories[0].id), "place": "7 栋",
+        "submit_token": "bomb-test-token-0123456789",
+        "photos": (io.BytesIO(bomb_png(20_000, 20_000, rows=1)), "huge.png")},
+        content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "“huge.png”图片太大，请换一张较小的照片。" in html and "不是 JPEG" not in html
+    assert 'value="楼顶水箱漏水"' in html and "顶楼天花板一直滴水。" in html

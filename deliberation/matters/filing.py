@@ -1,9 +1,9 @@
 """The filing form's photo handling and form set-up, kept out of the views.
 
-Photos go through `core.photos.store` (content-checked, re-encoded, EXIF stripped) as soon as
-they arrive. When the form has an error elsewhere, the photos already accepted are not lost:
-their generated keys travel back in a hidden field, signed with the user's id, and are attached
-when the form finally succeeds.
+Photos go through `core.photos.store_each` (content-checked, re-encoded, EXIF stripped, with no
+write transaction open) as soon as they arrive, before the matter is written. When the form has
+an error elsewhere, the photos already accepted are not lost: their generated keys travel back
+in a hidden field, signed with the user's id, and are attached when the form finally succeeds.
 """
 
 from __future__ import annotations
@@ -78,11 +78,8 @@ def receive_photos(form: FilingForm, user_id: int) -> Upload:
         upload.errors.append(gettext("最多上传 %(n)d 张照片，这次选了 %(m)d 张，请少选几张。",
                                      n=MAX_PHOTOS, m=len(upload.kept) + len(files)))
         return upload
-    for f in files:
-        try:
-            upload.new.append(photos.store(f.stream, f.filename or ""))
-        except photos.PhotoError as exc:
-            upload.errors.append(str(exc))
+    upload.new, errors = photos.store_each([(f.stream, f.filename or "") for f in files])
+    upload.errors.extend(errors)
     return upload
 
 

@@ -143,7 +143,7 @@ def post(matter_id: int):
     upload = request.files.get("photo") if parent is None else None
     try:
         if upload and upload.filename:
-            key = photos.store(upload.stream, upload.filename).key
+            key = photos.store_all([(upload.stream, upload.filename)], limit=1)[0].key
         services.post(matter, current_user, text=form.text.data,
                       stance=getattr(form, "stance", None) and form.stance.data,
                       parent=parent, photo_key=key)
@@ -151,6 +151,8 @@ def post(matter_id: int):
         form.photo.errors = [str(exc)]
         return _section_answer(matter, form=form, message=str(exc), status=422)
     except services.NotAllowed:
+        if key:
+            photos.discard(key)
         abort(403)
     except services.Refused as exc:
         if key:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING
 
 from flask_babel import gettext
 from sqlalchemy import func, select
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from ..accounts.models import User
 
 MAX_PHOTOS = 6
-Upload = tuple[BinaryIO, str]  # (stream, filename)
+Upload = photos.Upload
 
 
 def can_report(matter: Matter, user: User | None) -> bool:
@@ -44,26 +44,17 @@ def _check(matter: Matter, actor: User) -> None:
 
 
 def store_photos(uploads: Sequence[Upload]) -> list[photos.StoredPhoto]:
-    """Store every upload or none: a bad file discards the ones already stored."""
-    if len(uploads) > MAX_PHOTOS:
-        raise photos.PhotoError(gettext("最多上传 %(n)d 张照片。", n=MAX_PHOTOS))
-    stored: list[photos.StoredPhoto] = []
-    try:
-        for stream, name in uploads:
-            stored.append(photos.store(stream, name))
-    except photos.PhotoError:
-        for s in stored:
-            photos.discard(s.key)
-        raise
-    return stored
+    """Store every upload or none, before the request's write transaction: a view calls this
+    first, then the service, whose checks run on fresh data in the write transaction."""
+    return photos.store_all(uploads, limit=MAX_PHOTOS)
 
 
 def add_report(matter: Matter, actor: User, *, body: str, percent: int,
-               uploads: Sequence[Upload] = (), completion: bool = False) -> ProgressReport:
+               stored: Sequence[photos.StoredPhoto] = (), completion: bool = False) -> ProgressReport:
+    """`stored`: photos already stored (`store_photos`)."""
     _check(matter, actor)
     if not 0 <= percent <= 100:
         raise workflow.Refused(gettext("完成进度请填 0 到 100 之间的数。"))
-    stored = store_photos(uploads)
     now = utcnow()
     report = ProgressReport(matter_id=matter.id, author_id=actor.id, body=body.strip(),
                             percent=100 if completion else percent, completion=completion,
@@ -84,11 +75,11 @@ def add_report(matter: Matter, actor: User, *, body: str, percent: int,
 
 
 def report_done(matter: Matter, actor: User, *, summary: str,
-                uploads: Sequence[Upload] = ()) -> ProgressReport:
+                stored: Sequence[photos.StoredPhoto] = ()) -> ProgressReport:
     """The work is done: a final report, then the matter enters evaluation (评议)."""
     if not summary.strip():
         raise workflow.Refused(gettext("请写一段完成情况说明。"))
-    report = add_report(matter, actor, body=summary, percent=100, uploads=uploads, completion=True)
+    report = add_report(matter, actor, body=summary, percent=100, stored=stored, completion=True)
     workflow.report_done(matter, actor, reason=summary.strip())
     evaluation.open_round(matter)
     return report
@@ -100,15 +91,15 @@ def reports_of(matter_id: int) -> list[ProgressReport]:
 
 
 def add_spending(matter: Matter, actor: User, *, amount_cents: int, what: str, spent_on: date,
-                 receipt: Upload | None = None) -> Spending:
+                 receipt: photos.StoredPhoto | None = None) -> Spending:
+    """`receipt`: a photo already stored (`store_photos`)."""
     _check(matter, actor)
     if amount_cents <= 0:
         raise workflow.Refused(gettext("金额必须大于 0。"))
     if spent_on > utcnow().date():
         raise workflow.Refused(gettext("支出日期不能晚于今天。"))
-    stored = store_photos([receipt]) if receipt else []
     line = Spending(matter_id=matter.id, amount_cents=amount_cents, what=what.strip(),
-                    spent_on=spent_on, receipt_key=stored[0].key if stored else None,
+                    spent_on=spent_on, receipt_key=receipt.key if receipt else None,
                     recorded_by_id=actor.id, created_at=utcnow())
     db.session.add(line)
     db.session.flush()

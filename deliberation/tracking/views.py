@@ -51,8 +51,15 @@ def _back(matter_id: int):
     return redirect(url_for("matters.detail", matter_id=matter_id) + "#tracking")
 
 
-def _uploads(name: str) -> list[reports.Upload]:
-    return [(f.stream, f.filename or "") for f in request.files.getlist(name) if f and f.filename]
+def _stored(name: str, field, limit: int = reports.MAX_PHOTOS) -> list[photos.StoredPhoto] | None:
+    """The field's photos, stored before the service writes (outside the write transaction);
+    None, with the message on the field, if one cannot be accepted."""
+    uploads = [(f.stream, f.filename or "") for f in request.files.getlist(name) if f and f.filename]
+    try:
+        return photos.store_all(uploads, limit=limit)
+    except photos.PhotoError as exc:
+        field.errors = [str(exc)]
+        return None
 
 
 def _page(template: str, error: str | None = None, **context):
@@ -173,15 +180,11 @@ def _implementer_page(matter_id: int):
 def report(matter_id: int):
     matter = _implementer_page(matter_id)
     form = ReportForm()
-    if form.validate_on_submit():
-        try:
-            reports.add_report(matter, current_user, body=form.body.data,
-                               percent=form.percent.data, uploads=_uploads("photos"))
-        except photos.PhotoError as exc:
-            form.photos.errors = [str(exc)]
-        else:
-            flash(_("进展已发布。"), "success")
-            return _back(matter.id)
+    if form.validate_on_submit() and (stored := _stored("photos", form.photos)) is not None:
+        reports.add_report(matter, current_user, body=form.body.data,
+                           percent=form.percent.data, stored=stored)
+        flash(_("进展已发布。"), "success")
+        return _back(matter.id)
     return _page("tracking/report.html", matter=matter, form=form)
 
 
@@ -192,15 +195,14 @@ def spending(matter_id: int):
     form = SpendingForm()
     if request.method == "GET":
         form.spent_on.data = utcnow().date()
-    if form.validate_on_submit():
-        receipt = _uploads("receipt")
+    if form.validate_on_submit() and (receipt := _stored("receipt", form.receipt, 1)) is not None:
         try:
             reports.add_spending(matter, current_user, amount_cents=form.amount.cents,
                                  what=form.what.data, spent_on=form.spent_on.data,
                                  receipt=receipt[0] if receipt else None)
-        except photos.PhotoError as exc:
-            form.receipt.errors = [str(exc)]
         except workflow.Refused as exc:
+            for p in receipt:
+                photos.discard(p.key)
             form.spent_on.errors = [str(exc)]
         else:
             flash(_("支出已记入公开账目。"), "success")
@@ -217,12 +219,9 @@ def done(matter_id: int):
     if not matter.can("report_done", current_user):
         # Rectifying: the rectification measures come first (tracking.resume), then "done".
         error = _("此议题当前为「%(state)s」，不能报告完成。", state=matter.status.label)
-    elif form.validate_on_submit():
+    elif form.validate_on_submit() and (stored := _stored("photos", form.photos)) is not None:
         try:
-            reports.report_done(matter, current_user, summary=form.summary.data,
-                                uploads=_uploads("photos"))
-        except photos.PhotoError as exc:
-            form.photos.errors = [str(exc)]
+            reports.report_done(matter, current_user, summary=form.summary.data, stored=stored)
         except workflow.Refused as exc:
             error = str(exc)
         else:

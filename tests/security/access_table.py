@@ -92,7 +92,7 @@ def make_objects(world) -> dict:
                       due_on=today + timedelta(days=30),
                       phase_dues=assignment.default_phase_dates(today, today + timedelta(days=30)))
     report = reports.add_report(working, world.extra["worker"], body="已进场施工。", percent=30,
-                                uploads=[(jpeg(), "work.jpg")])
+                                stored=reports.store_photos([(jpeg(), "work.jpg")]))
     db.session.commit()
     return {"matter": matter, "matter_photo": matter_photo.key, "accepted": accepted,
             "opinion": opinion, "meeting": meeting, "noticed": noticed, "working": working,
