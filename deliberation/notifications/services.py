@@ -9,6 +9,7 @@ from ..core.time import utcnow
 from ..database import dialect_insert
 from ..extensions import db
 from ..matters.models import Follow, Matter
+from .messages import Message, as_parts, render_default
 from .models import Notification
 
 
@@ -38,26 +39,33 @@ def followers(matter: Matter) -> set[int]:
 
 
 def notify_followers(matter: Matter, entry: AuditEntry, *, exclude: int | None = None,
-                     message: str = "") -> int:
+                     message: Message = "") -> int:
     """Queue one notification per follower (the proposer included) except the actor."""
     recipients = followers(matter) - {exclude} if exclude else followers(matter)
-    for user_id in sorted(recipients):
-        db.session.add(Notification(
-            user_id=user_id, matter_id=matter.id, audit_entry_id=entry.id,
-            kind=entry.action, message=message or entry.reason,
-        ))
-    db.session.flush()
+    notify_users(recipients, kind=entry.action, message=message or entry.reason or "",
+                 matter=matter, entry=entry)
     return len(recipients)
 
 
-def notify_users(user_ids: set[int], *, kind: str, message: str, matter: Matter | None = None,
-                 entry: AuditEntry | None = None) -> None:
+def notify_users(user_ids: set[int], *, kind: str, message: Message,
+                 matter: Matter | None = None, entry: AuditEntry | None = None) -> None:
+    """`message` is typed text (a str) or message keys (messages.N_), rendered when read."""
+    parts = as_parts(message)
+    fallback = render_default(parts)
     for user_id in sorted(user_ids):
         db.session.add(Notification(
             user_id=user_id, matter_id=matter.id if matter else None,
-            audit_entry_id=entry.id if entry else None, kind=kind, message=message,
+            audit_entry_id=entry.id if entry else None, kind=kind, message=fallback,
+            body=parts or None,
         ))
     db.session.flush()
+
+
+def display_text(note: Notification) -> str:
+    """The notice in the reader's language; rows from before message keys show their text."""
+    from .messages import render
+
+    return render(note.body) if note.body else note.message
 
 
 def unread_count(user_id: int) -> int:

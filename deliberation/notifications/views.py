@@ -43,7 +43,7 @@ def index():
              .order_by(Notification.id.desc()))
     page = paginate(query, request.args.get("page"), per_page=30, rows=True)
     return render_template("notifications/index.html", page=page, form=ConfirmForm(),
-                           kind_label=kind_label)
+                           kind_label=kind_label, notice_text=services.display_text)
 
 
 @bp.post("/read")
