@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask, g, request
 from flask_babel import get_locale
 from flask_login import current_user
+from werkzeug.local import LocalProxy
 
 from . import config
 from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate
@@ -106,7 +107,12 @@ def _select_locale() -> str:
     chosen = request.cookies.get("lang")
     if chosen in LOCALES:
         return chosen
-    saved = getattr(current_user, "locale", None) if current_user else None
+    user = g.get("_login_user")
+    if user is None:
+        user = current_user._get_current_object()
+    if isinstance(user, LocalProxy):
+        user = None  # login_user(current_user) stores the proxy itself: resolving it would recurse
+    saved = getattr(user, "locale", None)
     if saved in LOCALES:
         return saved
     return request.accept_languages.best_match(LOCALES, default=LOCALES[0])
