@@ -68,6 +68,27 @@ def display_text(note: Notification) -> str:
     return render(note.body) if note.body else note.message
 
 
+def committee_ids(community_id: int) -> set[int]:
+    """Members of the community's residents' committee (who screen and moderate there)."""
+    from ..directory.models import Body, BodyKind, Membership
+
+    return set(db.session.scalars(select(Membership.user_id).join(Body).where(
+        Body.kind == BodyKind.COMMITTEE.value, Body.community_id == community_id)))
+
+
+def notify_committee(matter: Matter, *, kind: str, message: Message,
+                     entry: AuditEntry | None = None, exclude: set[int] = frozenset()) -> set[int]:
+    """Tell the matter's committee, once: a member who has not yet read this kind of notice
+    about this matter gets no second one (a burst of reports makes one notice, not ten)."""
+    recipients = committee_ids(matter.community_id) - set(exclude)
+    if recipients:
+        recipients -= set(db.session.scalars(select(Notification.user_id).where(
+            Notification.matter_id == matter.id, Notification.kind == kind,
+            Notification.read_at.is_(None), Notification.user_id.in_(recipients))))
+    notify_users(recipients, kind=kind, message=message, matter=matter, entry=entry)
+    return recipients
+
+
 def unread_count(user_id: int) -> int:
     return db.session.scalar(
         select(func.count()).select_from(Notification)

@@ -26,7 +26,9 @@ from .models import Notification
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
 # Notifications that are not audit actions (written by services outside the workflow).
-KIND_LABELS = {"cosign": lazy_gettext("有居民附议了您的议题")}
+KIND_LABELS = {"cosign": lazy_gettext("有居民附议了您的议题"),
+               "to_screen": lazy_gettext("有议题等待初审"),
+               "opinion_reported": lazy_gettext("有意见被举报")}
 
 
 def kind_label(kind: str) -> str:

@@ -26,6 +26,7 @@ from .models import Opinion, OpinionReport, ReportReason, Resolution, Visibility
 from .services import NotAllowed, Refused, setting
 
 NOTE_MAX = 200
+REPORTED_KIND = "opinion_reported"  # the committee hears of reports, one unread notice per matter
 
 
 def is_moderator(matter: Matter, user: User | None) -> bool:
@@ -75,6 +76,9 @@ def report(opinion: Opinion, matter: Matter, reporter: User, reason: str) -> boo
     audit.record(actor_id=reporter.id, subject_type="opinion", subject_id=opinion.id,
                  action="report", details={"matter": matter.id, "reason": reason}, public=False)
     count = _open_reports(opinion.id)
+    notifications.notify_committee(
+        matter, kind=REPORTED_KIND, exclude={reporter.id},
+        message=N_("「%(t)s」下有居民意见被举报，请到意见审核处理。", t=matter.title))
     if count >= setting("OPINION_REPORT_THRESHOLD"):
         _hold(opinion, matter, count)
     return True
