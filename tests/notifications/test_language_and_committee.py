@@ -166,3 +166,12 @@ def test_mark_all_read_needs_csrf_and_clears_every_page(world, login):
     assert c.post_form("/notifications/read").status_code == 302
     assert notifications.unread_count(world.resident_a.id) == 0
     assert "全部标为已读" not in c.get("/notifications/").text
+
+
+def test_english_pages_carry_no_chinese_brackets_around_labels(world, login):
+    m = world.matter(hide_name=True, title="Lamp", description="Dark", place="B5")
+    c = login(world.chair_a)
+    c.post_form("/prefs/lang", {"lang": "en"})
+    page = c.get(f"/matters/{m.id}").text
+    assert "王阿姨 (Anonymous to the public)" in page
+    assert "（" not in page and "）" not in page
