@@ -6,7 +6,9 @@ import os
 from pathlib import Path
 
 from flask import Flask, g, request
+from flask_babel import get_locale
 from flask_login import current_user
+from werkzeug.local import LocalProxy
 
 from . import config
 from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate
@@ -111,9 +113,25 @@ def _translate(message: str) -> str:
     return gettext(message)
 
 
+LOCALES = ("zh_CN", "en")
+
+
 def _select_locale() -> str:
-    chosen = request.cookies.get("lang") if request else None
-    return chosen if chosen in ("zh_CN", "en") else "zh_CN"
+    """An explicit choice on this device > the account's saved choice > the browser > zh_CN."""
+    if not request:
+        return LOCALES[0]
+    chosen = request.cookies.get("lang")
+    if chosen in LOCALES:
+        return chosen
+    user = g.get("_login_user")
+    if user is None:
+        user = current_user._get_current_object()
+    if isinstance(user, LocalProxy):
+        user = None  # login_user(current_user) stores the proxy itself: resolving it would recurse
+    saved = getattr(user, "locale", None)
+    if saved in LOCALES:
+        return saved
+    return request.accept_languages.best_match(LOCALES, default=LOCALES[0])
 
 
 def _init_request_cycle(app: Flask) -> None:
@@ -143,7 +161,7 @@ def _init_request_cycle(app: Flask) -> None:
             unread = g.unread
         return {
             "large_text": request.cookies.get("text") == "large",
-            "current_locale": _select_locale(),
+            "current_locale": str(get_locale()),
             "unread_count": unread,
             "htmx_file": app.config["HTMX_FILE"],
         }

@@ -45,13 +45,18 @@ class User(UserMixin, db.Model):
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The language the user chose (LOCALES); NULL follows the browser's Accept-Language.
+    locale: Mapped[str | None] = mapped_column(String(10))
 
     community: Mapped[Community | None] = relationship()
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
     )
 
-    __table_args__ = (CheckConstraint(Role.check_sql("role"), name="role"),)
+    __table_args__ = (
+        CheckConstraint(Role.check_sql("role"), name="role"),
+        CheckConstraint("locale IS NULL OR locale IN ('zh_CN', 'en')", name="locale"),
+    )
 
     # --- passwords -------------------------------------------------------------------------
     def set_password(self, password: str) -> None:

@@ -92,3 +92,9 @@ def reset_password(user: User, *, by: User) -> str:
     audit.record(actor_id=by.id, subject_type="user", subject_id=user.id,
                  action="reset_password", public=False)
     return password
+
+
+def save_locale(user: User, locale: str) -> None:
+    """The language the user chose (one of LOCALES), kept for their next login anywhere."""
+    user.locale = locale
+    db.session.flush()

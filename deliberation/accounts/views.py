@@ -256,6 +256,9 @@ def set_lang():
     if lang in ("zh_CN", "en"):
         response.set_cookie("lang", lang, max_age=365 * 86400, samesite="Lax", httponly=True,
                             secure=_secure_cookies())
+        if current_user.is_authenticated:
+            # Saved on the account too, so it follows the user to a new phone or browser.
+            services.save_locale(current_user, lang)
     return response
 
 

@@ -15,6 +15,7 @@ from ..core.time import utcnow
 from ..directory.models import Category, Community
 from ..extensions import db
 from ..notifications import services as notifications
+from ..notifications.messages import N_
 from . import workflow
 from .models import Channel, Matter, MatterPhoto
 from .states import MatterState
@@ -71,17 +72,21 @@ def file_matter(*, filer: User, title: str, description: str, category_id: int, 
         db.session.add(MatterPhoto(matter_id=matter.id, file_key=photo.key, width=photo.width,
                                    height=photo.height, position=position, created_at=now))
     db.session.flush()
-    audit.record(
+    entry = audit.record(
         actor_id=filer.id, subject_type="matter", subject_id=matter.id,
         action="file_on_behalf" if on_behalf else "file", to_state=matter.state,
         details={"channel": channel.value, "category": category.name, "photos": len(photos)},
     )
     if matter.proposer_id:
         notifications.follow(matter, matter.proposer_id)
+    notifications.notify_committee(
+        matter, kind=SCREENING_KIND, entry=entry, exclude={filer.id},
+        message=N_("新议题「%(t)s」等待居委会初审。", t=matter.title))
     return matter, True
 
 
 MAX_PHOTOS = 6
+SCREENING_KIND = "to_screen"  # the committee hears of a matter waiting in its screening queue
 
 
 def _repeat(existing: Matter, filer: User) -> Matter:

@@ -21,6 +21,7 @@ from ..core.time import utcnow
 from ..database import dialect_insert
 from ..extensions import db
 from ..notifications import services as notifications
+from ..notifications.messages import N_plural
 from .models import Cosign, Matter
 from .states import COSIGN_OPEN
 
@@ -79,7 +80,8 @@ def cosign(matter: Matter, user: User) -> bool:
         if matter.proposer_id:
             notifications.notify_users(
                 {matter.proposer_id}, kind="cosign", matter=matter,
-                message=gettext("又有一位居民附议，现在共 %(n)d 人附议。", n=matter.cosign_count))
+                message=N_plural("又有一位居民附议，现在共 %(num)d 人附议。",
+                                 "又有 %(num)d 位居民附议了。", matter.cosign_count))
     notifications.follow(matter, user.id)
     return added
 

@@ -24,6 +24,7 @@ from ..core.time import utcnow
 from ..directory.models import BodyRole, Street
 from ..extensions import db
 from ..notifications import services as notifications
+from ..notifications.messages import N_
 from .models import Cosign, Follow, Matter
 from .states import TERMINAL, MatterState
 
@@ -260,6 +261,12 @@ def _apply(matter: Matter, name: str, actor: User | None, *, reason: str = "",
         public=public,
     )
     notifications.notify_followers(matter, entry, exclude=actor.id if actor else None)
+    if name == "resubmit":
+        # Back in the screening queue: the committee hears of it (followers already did).
+        notifications.notify_committee(
+            matter, kind="to_screen", entry=entry,
+            exclude=notifications.followers(matter) | {actor.id},
+            message=N_("「%(t)s」已补充后重新提交，等待居委会初审。", t=matter.title))
     return entry
 
 

@@ -15,6 +15,7 @@ from ..matters import workflow
 from ..matters.models import Matter
 from ..matters.states import MatterState
 from ..notifications import services as notifications
+from ..notifications.messages import N_
 from .models import AgendaItem, Objection, ObjectionState, Outcome
 from .services import Forbidden, MeetingError
 
@@ -77,7 +78,7 @@ def file(matter: Matter, user: User, text: str) -> Objection:
                          action="objection", reason=objection.text,
                          details={"objection_id": objection.id})
     notifications.notify_users(_committee_ids(matter) - {user.id}, kind="objection",
-                               message=gettext("「%(t)s」收到一条异议，请居委会处理。", t=matter.title),
+                               message=N_("「%(t)s」收到一条异议，请居委会处理。", t=matter.title),
                                matter=matter, entry=entry)
     return objection
 

@@ -22,6 +22,7 @@ from ..matters import workflow
 from ..matters.models import Matter
 from ..matters.states import MatterState
 from ..notifications import services as notifications
+from ..notifications.messages import N_plural, label
 from . import rules, rulesets
 from .models import (
     AgendaItem,
@@ -240,10 +241,10 @@ def publish(meeting: Meeting, actor: User) -> int:
     db.session.flush()
     bump(meeting)
     _audit(meeting, actor, "publish", items=[i.matter_id for i in meeting.items])
-    message = gettext("会议通知：「%(t)s」将于 %(when)s 在 %(place)s 召开，共 %(n)d 项议程。",
-                      t=meeting.title, when=localtime(meeting.starts_at),
-                      place=meeting.place or meeting.mode_label,
-                      n=len(meeting.items))
+    message = N_plural("会议通知：「%(t)s」将于 %(when)s 在 %(place)s 召开，共 %(num)d 项议程。",
+                       "会议通知：「%(t)s」将于 %(when)s 在 %(place)s 召开，共 %(num)d 项议程。",
+                       len(meeting.items), t=meeting.title, when=localtime(meeting.starts_at),
+                       place=meeting.place or label(Mode(meeting.mode)._label))
     members = set(expected_ids(meeting)) - {actor.id}
     notifications.notify_users(members, kind="meeting_published", message=message)
     return len(members)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..core.time import utcnow
@@ -17,7 +18,10 @@ class Notification(db.Model):
     matter_id: Mapped[int | None] = mapped_column(ForeignKey("matter.id", ondelete="CASCADE"))
     audit_entry_id: Mapped[int | None] = mapped_column(ForeignKey("audit_entry.id"))
     kind: Mapped[str] = mapped_column(String(40))
+    # The text in the default language (what rows before body existed hold, and a fallback).
     message: Mapped[str] = mapped_column(Text)
+    # Message keys with parameters (see messages.py), rendered in the reader's language.
+    body: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON(none_as_null=True))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column()
 

@@ -9,6 +9,7 @@ from ..core.time import utcnow
 from ..database import dialect_insert
 from ..extensions import db
 from ..matters.models import Follow, Matter
+from .messages import Message, as_parts, render_default
 from .models import Notification
 
 
@@ -38,26 +39,54 @@ def followers(matter: Matter) -> set[int]:
 
 
 def notify_followers(matter: Matter, entry: AuditEntry, *, exclude: int | None = None,
-                     message: str = "") -> int:
+                     message: Message = "") -> int:
     """Queue one notification per follower (the proposer included) except the actor."""
     recipients = followers(matter) - {exclude} if exclude else followers(matter)
-    for user_id in sorted(recipients):
-        db.session.add(Notification(
-            user_id=user_id, matter_id=matter.id, audit_entry_id=entry.id,
-            kind=entry.action, message=message or entry.reason,
-        ))
-    db.session.flush()
+    notify_users(recipients, kind=entry.action, message=message or entry.reason or "",
+                 matter=matter, entry=entry)
     return len(recipients)
 
 
-def notify_users(user_ids: set[int], *, kind: str, message: str, matter: Matter | None = None,
-                 entry: AuditEntry | None = None) -> None:
+def notify_users(user_ids: set[int], *, kind: str, message: Message,
+                 matter: Matter | None = None, entry: AuditEntry | None = None) -> None:
+    """`message` is typed text (a str) or message keys (messages.N_), rendered when read."""
+    parts = as_parts(message)
+    fallback = render_default(parts)
     for user_id in sorted(user_ids):
         db.session.add(Notification(
             user_id=user_id, matter_id=matter.id if matter else None,
-            audit_entry_id=entry.id if entry else None, kind=kind, message=message,
+            audit_entry_id=entry.id if entry else None, kind=kind, message=fallback,
+            body=parts or None,
         ))
     db.session.flush()
+
+
+def display_text(note: Notification) -> str:
+    """The notice in the reader's language; rows from before message keys show their text."""
+    from .messages import render
+
+    return render(note.body) if note.body else note.message
+
+
+def committee_ids(community_id: int) -> set[int]:
+    """Members of the community's residents' committee (who screen and moderate there)."""
+    from ..directory.models import Body, BodyKind, Membership
+
+    return set(db.session.scalars(select(Membership.user_id).join(Body).where(
+        Body.kind == BodyKind.COMMITTEE.value, Body.community_id == community_id)))
+
+
+def notify_committee(matter: Matter, *, kind: str, message: Message,
+                     entry: AuditEntry | None = None, exclude: set[int] = frozenset()) -> set[int]:
+    """Tell the matter's committee, once: a member who has not yet read this kind of notice
+    about this matter gets no second one (a burst of reports makes one notice, not ten)."""
+    recipients = committee_ids(matter.community_id) - set(exclude)
+    if recipients:
+        recipients -= set(db.session.scalars(select(Notification.user_id).where(
+            Notification.matter_id == matter.id, Notification.kind == kind,
+            Notification.read_at.is_(None), Notification.user_id.in_(recipients))))
+    notify_users(recipients, kind=kind, message=message, matter=matter, entry=entry)
+    return recipients
 
 
 def unread_count(user_id: int) -> int:

@@ -26,7 +26,9 @@ from .models import Notification
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
 # Notifications that are not audit actions (written by services outside the workflow).
-KIND_LABELS = {"cosign": lazy_gettext("有居民附议了您的议题")}
+KIND_LABELS = {"cosign": lazy_gettext("有居民附议了您的议题"),
+               "to_screen": lazy_gettext("有议题等待初审"),
+               "opinion_reported": lazy_gettext("有意见被举报")}
 
 
 def kind_label(kind: str) -> str:
@@ -43,7 +45,7 @@ def index():
              .order_by(Notification.id.desc()))
     page = paginate(query, request.args.get("page"), per_page=30, rows=True)
     return render_template("notifications/index.html", page=page, form=ConfirmForm(),
-                           kind_label=kind_label)
+                           kind_label=kind_label, notice_text=services.display_text)
 
 
 @bp.post("/read")

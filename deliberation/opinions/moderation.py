@@ -21,10 +21,12 @@ from ..directory.models import Body, BodyKind, Membership
 from ..extensions import db
 from ..matters.models import Matter
 from ..notifications import services as notifications
+from ..notifications.messages import N_
 from .models import Opinion, OpinionReport, ReportReason, Resolution, Visibility
 from .services import NotAllowed, Refused, setting
 
 NOTE_MAX = 200
+REPORTED_KIND = "opinion_reported"  # the committee hears of reports, one unread notice per matter
 
 
 def is_moderator(matter: Matter, user: User | None) -> bool:
@@ -74,6 +76,9 @@ def report(opinion: Opinion, matter: Matter, reporter: User, reason: str) -> boo
     audit.record(actor_id=reporter.id, subject_type="opinion", subject_id=opinion.id,
                  action="report", details={"matter": matter.id, "reason": reason}, public=False)
     count = _open_reports(opinion.id)
+    notifications.notify_committee(
+        matter, kind=REPORTED_KIND, exclude={reporter.id},
+        message=N_("「%(t)s」下有居民意见被举报，请到意见审核处理。", t=matter.title))
     if count >= setting("OPINION_REPORT_THRESHOLD"):
         _hold(opinion, matter, count)
     return True
@@ -93,7 +98,7 @@ def _hold(opinion: Opinion, matter: Matter, count: int) -> None:
         reason=gettext("一条意见被 %(n)d 位居民举报，暂时隐藏，等待居委会审核。", n=count),
         details={"opinion": opinion.id, "reports": count})
     notifications.notify_users({opinion.author_id}, kind="opinion_held", matter=matter, entry=entry,
-                               message=gettext("您的一条意见被多位居民举报，暂时隐藏，居委会审核后会告诉您结果。"))
+                               message=N_("您的一条意见被多位居民举报，暂时隐藏，居委会审核后会告诉您结果。"))
 
 
 def hide(opinion: Opinion, matter: Matter, moderator: User, *, reason: str,
@@ -114,7 +119,7 @@ def hide(opinion: Opinion, matter: Matter, moderator: User, *, reason: str,
                          action="opinion_hidden", reason=public_reason,
                          details={"opinion": opinion.id, "reports": n})
     notifications.notify_users({opinion.author_id}, kind="opinion_hidden", matter=matter,
-                               entry=entry, message=gettext(
+                               entry=entry, message=N_(
                                    "您的一条意见已被居委会隐藏，理由：%(reason)s", reason=public_reason))
     return entry
 
@@ -137,7 +142,7 @@ def dismiss(opinion: Opinion, matter: Matter, moderator: User) -> audit.AuditEnt
                          public=held)
     if held:
         notifications.notify_users({opinion.author_id}, kind="opinion_restored", matter=matter,
-                                   entry=entry, message=gettext("居委会审核后，您的意见已恢复显示。"))
+                                   entry=entry, message=N_("居委会审核后，您的意见已恢复显示。"))
     return entry
 
 

@@ -22,6 +22,7 @@ from ..extensions import db
 from ..matters.models import Matter
 from ..matters.states import MatterState as S
 from ..notifications import services as notifications
+from ..notifications.messages import N_
 from ..notifications.models import Notification
 from .models import Opinion, OpinionAgree, OpinionSummary, Stance, Visibility
 
@@ -329,6 +330,6 @@ def notify_new(matter: Matter, opinion: Opinion) -> set[int]:
             Notification.user_id.in_(recipients), Notification.created_at > since)))
     due = recipients - recent
     if due:
-        notifications.notify_users(due, kind=NOTIFY_KIND, matter=matter, message=gettext(
+        notifications.notify_users(due, kind=NOTIFY_KIND, matter=matter, message=N_(
             "有居民对这个议题发表了新的意见，去议题页看看大家怎么说。"))
     return due

@@ -16,6 +16,7 @@ from ..matters import workflow
 from ..matters.models import Matter
 from ..matters.states import MatterState
 from ..notifications import services as notifications
+from ..notifications.messages import N_
 from .models import Assignment, Phase, PhaseKey
 
 if TYPE_CHECKING:
@@ -126,10 +127,10 @@ def assign(matter: Matter, actor: User, *, organisation_id: int, lead_id: int, b
                  "budget_cents": budget_cents, "due_on": due_on.isoformat()})
     notifications.follow(matter, lead_id)
     notifications.notify_followers(matter, entry, exclude=actor.id,
-                                   message=gettext("承接组织：%(org)s", org=org.name))
+                                   message=N_("承接组织：%(org)s", org=org.name))
     others = responsible_user_ids(matter) - notifications.followers(matter) - {actor.id}
     notifications.notify_users(others, kind=action,
-                               message=gettext("您所在的组织承接了议题「%(t)s」。", t=matter.title),
+                               message=N_("您所在的组织承接了议题「%(t)s」。", t=matter.title),
                                matter=matter, entry=entry)
     return a
 

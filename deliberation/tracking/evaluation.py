@@ -29,6 +29,7 @@ from ..matters import workflow
 from ..matters.models import Matter
 from ..matters.states import MatterState
 from ..notifications import services as notifications
+from ..notifications.messages import N_, text
 from .models import Choice, Evaluation, Outcome, Rating
 
 if TYPE_CHECKING:
@@ -203,10 +204,14 @@ def conclude(matter: Matter) -> Outcome | None:
         if comments:
             reason += "\n" + gettext("居民意见：") + "\n" + "\n".join(f"· {c}" for c in comments)
         rectify_entry = workflow.rectify(matter, reason=reason)
+        notice = [N_("评议结果：不满意（满意 %(s)d，基本满意 %(b)d，不满意 %(n)d）。",
+                     s=n["satisfied"], b=n["basically_satisfied"], n=n["not_satisfied"])]
+        if comments:
+            notice += [N_("居民意见："), text("\n".join(f"· {c}" for c in comments))]
         from .assignment import responsible_user_ids
 
         others = responsible_user_ids(matter) - notifications.followers(matter)
-        notifications.notify_users(others, kind="rectify", message=reason, matter=matter,
+        notifications.notify_users(others, kind="rectify", message=notice, matter=matter,
                                    entry=rectify_entry)
     return outcome
 

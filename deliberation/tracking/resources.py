@@ -18,6 +18,7 @@ from ..matters import workflow
 from ..matters.models import Matter
 from ..matters.states import MatterState
 from ..notifications import services as notifications
+from ..notifications.messages import N_
 from .models import Offer, Pledge, PledgeStatus, ResourceKind
 
 if TYPE_CHECKING:
@@ -119,7 +120,7 @@ def fulfil(p: Pledge, matter: Matter, actor: User) -> None:
                          action="pledge_fulfilled", reason=p.description,
                          details={"pledge": p.id, "kind": p.kind})
     notifications.notify_users({p.pledged_by_id} - {actor.id}, kind="pledge_fulfilled",
-                               message=gettext("您认捐的「%(d)s」已确认到位，谢谢！", d=p.description),
+                               message=N_("您认捐的「%(d)s」已确认到位，谢谢！", d=p.description),
                                matter=matter, entry=entry)
 
 

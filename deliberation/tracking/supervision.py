@@ -17,6 +17,7 @@ from ..matters import workflow
 from ..matters.models import Matter
 from ..matters.states import MatterState
 from ..notifications import services as notifications
+from ..notifications.messages import N_
 from .assignment import WORKING, responsible_user_ids
 from .models import Assignment, Phase, Spending
 
@@ -93,5 +94,5 @@ def send_notice(matter: Matter, actor: User, *, message: str) -> audit.AuditEntr
                          action="supervise", reason=message)
     recipients = responsible_user_ids(matter) - {actor.id}
     notifications.notify_users(recipients, kind="supervise", matter=matter, entry=entry,
-                               message=gettext("督办：%(m)s", m=message))
+                               message=N_("督办：%(m)s", m=message))
     return entry
