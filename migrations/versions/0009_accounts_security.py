@@ -6,7 +6,7 @@ record that a committee member or staff verified (核实) who the resident is.
 `street.verified_only` makes co-signs, ratings and objections count only verified residents.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-03 12:00:00
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0009'
-down_revision = '0007'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

@@ -6,7 +6,7 @@ what someone typed), so the bell renders it in the reader's language at read tim
 before this revision keep body NULL and are shown from their stored (Chinese) message, as before.
 
 Revision ID: 0011
-Revises: 0007
+Revises: 0010
 Create Date: 2026-12-03 12:00:00
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0011'
-down_revision = '0007'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
