@@ -22,6 +22,9 @@ class StreetForm(FlaskForm):
     notice_days = IntegerField(_l("决议公示期（天）"), validators=[NumberRange(1, 60)])
     evaluation_days = IntegerField(_l("满意度评议期（天）"), validators=[NumberRange(1, 60)])
     no_report_days = IntegerField(_l("多少天无进展报告即督办（天）"), validators=[NumberRange(1, 365)])
+    council_decides = BooleanField(
+        _l("街道议事会可以审议各社区的议题"),
+        description=_l("不勾选时，一个社区的议题只能由有本社区居民自治委员会参加的会议审议。"))
 
 
 class CommunityForm(FlaskForm):

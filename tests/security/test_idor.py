@@ -29,7 +29,7 @@ def test_committee_of_b_cannot_screen_a_matter_of_a(world, login):
     c = login(world.chair_b)
     assert c.get(f"/screening/{m.id}").status_code == 403
     for decision in ("accept", "reject", "return", "refer"):
-        r = c.post_form(f"/screening/{m.id}", {"decision": decision, "reason": "越权", "department": "x"})
+        r = c.post_form(f"/screening/{m.id}", {"confirmed": "1", "decision": decision, "reason": "越权", "department": "x"})
         assert r.status_code == 403, decision
     assert c.post_form(f"/screening/{m.id}/note", {"note": "越权备注"}).status_code == 403
     assert _state(m.id) == MatterState.SUBMITTED.value
