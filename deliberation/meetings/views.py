@@ -197,8 +197,8 @@ def end(meeting_id: int):
     if not services.can_chair(meeting, current_user):
         abort(403)
     if not is_confirmed():
-        return ask(_("宣布散会后，未表决的议题将全部搁置、退回待议，不能撤销。确定吗？"), button=_("宣布散会"),
-                   cancel_url=url_for("meetings.chair", meeting_id=meeting.id),
+        return ask(_("宣布散会后，未表决的议题将全部搁置、退回待议，不能撤销。确定吗？"),
+                   button=_("宣布散会"), cancel_url=url_for("meetings.chair", meeting_id=meeting.id),
                    summary=[(_("会议"), meeting.title)])
     ok, deferred = run(services.end, meeting, current_user)
     if ok:

@@ -12,6 +12,7 @@ from deliberation.extensions import db
 from deliberation.matters.models import Matter
 from deliberation.meetings import debate, voting
 from deliberation.meetings.models import AgendaItem, Meeting, Recusal
+
 from .conftest import accepted_matter
 
 
