@@ -105,6 +105,8 @@ class Meeting(db.Model):
     checkin_code: Mapped[str] = mapped_column(String(12), unique=True)
     # Bumped on every change the live screens show, except votes (counted from their rows).
     version: Mapped[int] = mapped_column(default=1)
+    # The iCal SEQUENCE: bumped when the time or place changes, so calendars replace the event.
+    sequence: Mapped[int] = mapped_column(default=0, server_default="0")
     notes: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -165,6 +165,31 @@ def create_meeting(actor: User, *, body_ids: list[int], title: str, starts_at: d
     return meeting
 
 
+def reschedule(meeting: Meeting, actor: User, *, starts_at: datetime, place: str) -> bool:
+    """Move the meeting to another time or place before it starts: calendars get the change
+    (iCal SEQUENCE + 1) and, once published, every expected member is told. False if unchanged."""
+    if not can_manage(meeting, actor):
+        raise Forbidden(gettext("只有会议的组织者可以改时间或地点。"))
+    if meeting.state not in (MeetingState.DRAFT.value, MeetingState.PUBLISHED.value):
+        raise MeetingError(gettext("会议已经开始，不能再改时间或地点。"))
+    place = place.strip()
+    if (meeting.starts_at, meeting.place) == (starts_at, place):
+        return False
+    before = {"starts_at": meeting.starts_at.isoformat(), "place": meeting.place}
+    meeting.starts_at, meeting.place = starts_at, place
+    meeting.sequence += 1
+    db.session.flush()
+    bump(meeting)
+    _audit(meeting, actor, "reschedule", public=meeting.state != MeetingState.DRAFT.value,
+           before=before, starts_at=starts_at.isoformat(), place=place)
+    if meeting.state == MeetingState.PUBLISHED.value:
+        message = gettext("会议变更：「%(t)s」改为 %(when)s 在 %(place)s 召开。", t=meeting.title,
+                          when=localtime(starts_at), place=place or meeting.mode_label)
+        notifications.notify_users(set(expected_ids(meeting)) - {actor.id}, kind="meeting_published",
+                                   message=message)
+    return True
+
+
 def _is_staff(user_id: int) -> bool:
     from ..accounts.models import User
 

@@ -3,6 +3,7 @@
 A matter is decided only by a meeting whose bodies include its own community's committee (or
 community council); a street-level council (议事会 with no community, the street's 联席会议)
 decides every community's matters only when `street.council_decides` is on (default off).
+Also the iCal SEQUENCE of a meeting (`meeting.sequence`).
 
 Revision ID: 0013
 Revises: 0007
@@ -24,8 +25,13 @@ def upgrade():
     with op.batch_alter_table('street', schema=None) as batch_op:
         batch_op.add_column(sa.Column('council_decides', sa.Boolean(), nullable=False,
                                       server_default=sa.false()))
+    # The iCal SEQUENCE of a meeting, bumped when its time or place changes.
+    with op.batch_alter_table('meeting', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('sequence', sa.Integer(), nullable=False, server_default='0'))
 
 
 def downgrade():
+    with op.batch_alter_table('meeting', schema=None) as batch_op:
+        batch_op.drop_column('sequence')
     with op.batch_alter_table('street', schema=None) as batch_op:
         batch_op.drop_column('council_decides')
