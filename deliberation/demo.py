@@ -74,7 +74,8 @@ def _at(now, days_ago: float) -> None:
 
 
 def _load(now) -> None:
-    street = Street(name="示范街道")
+    # The demo street lets its 联席会议 decide any community's matters (the demo's joint meeting).
+    street = Street(name="示范街道", council_decides=True)
     db.session.add(street)
     db.session.flush()
     admin = _user("13900000001", "平台管理员", None, role=Role.ADMIN)

@@ -30,8 +30,9 @@ def test_every_irreversible_form_asks_a_translated_question():
                     missing.append(f"{path.relative_to(TEMPLATES)}: {m.group(1)}")
     assert not missing, missing
     assert seen == IRREVERSIBLE  # every endpoint was found, so the check above ran on it
-    # 销号 posts to its own page (no action attribute).
+    # 销号 and the screening decision (初审) post to their own page (no action attribute).
     assert QUESTION.search((TEMPLATES / "tracking" / "close.html").read_text(encoding="utf-8"))
+    assert QUESTION.search((TEMPLATES / "matters" / "screen.html").read_text(encoding="utf-8"))
 
 
 def test_every_page_loads_the_confirmation_script(client, world, login):

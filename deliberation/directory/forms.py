@@ -24,6 +24,9 @@ class StreetForm(FlaskForm):
     no_report_days = IntegerField(_l("多少天无进展报告即督办（天）"), validators=[NumberRange(1, 365)])
     verified_only = BooleanField(_l("附议、评议和异议只计经居委会核实的居民"),
                                  description=_l("在短信验证上线之前，防止用编造的手机号注册后附议或评议。"))
+    council_decides = BooleanField(
+        _l("街道议事会可以审议各社区的议题"),
+        description=_l("不勾选时，一个社区的议题只能由有本社区居民自治委员会参加的会议审议。"))
 
 
 class CommunityForm(FlaskForm):

@@ -27,6 +27,10 @@ class Street(db.Model):
     no_report_days: Mapped[int] = mapped_column(default=14)
     # Co-signs, ratings and objections only from residents a committee has verified (核实).
     verified_only: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The street's rule on who decides a community's matter: its own community's committee (or
+    # community council) always; a street-level council (议事会 with no community, such as the
+    # street's 联席会议) only when this is on. See `Meeting.deciding_communities`.
+    council_decides: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     __table_args__ = (
         CheckConstraint(
@@ -65,6 +69,9 @@ class Category(db.Model):
 
 
 class BodyKind(LabeledEnum):
+    """Committees and councils decide matters; federation, business association and station take
+    part in (joint) meetings but never open a community's matters by themselves."""
+
     COMMITTEE = ("committee", "居民自治委员会")
     FEDERATION = ("federation", "社会组织联合会")
     BUSINESS = ("business", "商业联合会")
@@ -97,6 +104,17 @@ class Body(db.Model):
     @property
     def kind_label(self) -> str:
         return BodyKind(self.kind).label
+
+    @property
+    def is_street_council(self) -> bool:
+        return self.kind == BodyKind.COUNCIL.value and self.community_id is None
+
+    @property
+    def decides_for_community(self) -> int | None:
+        """The community whose matters this body decides on its own, if any."""
+        if self.kind in (BodyKind.COMMITTEE.value, BodyKind.COUNCIL.value):
+            return self.community_id
+        return None
 
 
 class BodyRole(LabeledEnum):

@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from ..core import audit
 from ..core.inputs import int_arg
+from ..core.confirmation import ask, is_confirmed
 from ..core.pagination import paginate
 from ..core.time import utcnow
 from ..directory.models import Street
@@ -83,6 +84,28 @@ def _apply_decision(matter: Matter, form: ScreeningForm) -> None:
                      action="note", reason=form.note.data.strip(), public=False)
 
 
+DECISION_FIELDS = {"accept": ("title", "scope"), "return": (), "merge": ("target_id",),
+                   "refer": ("department",), "reject": ()}
+
+
+def _input_problem(form: ScreeningForm) -> str | None:
+    """A missing reason (or department, target) before the confirmation, not after it."""
+    values = {"reason": form.reason.data, "department": form.department.data,
+              "target": (form.target_id.data or "").strip().lstrip("#")}
+    return workflow.input_problem(form.decision.data, **values)
+
+
+def _summary(matter: Matter, form: ScreeningForm) -> list[tuple[str, str]]:
+    """What the committee member is about to decide, read back before it is final."""
+    rows = [(_("议题"), f"#{matter.id} {matter.title}"),
+            (str(form.decision.label.text), dict(form.decision.choices)[form.decision.data])]
+    for name in (*DECISION_FIELDS[form.decision.data], "reason", "note"):
+        f = form[name]
+        if (f.data or "").strip():
+            rows.append((str(f.label.text), f.data.strip()))
+    return rows
+
+
 @bp.route("/<int:matter_id>", methods=["GET", "POST"])
 @login_required
 def screen(matter_id: int):
@@ -91,7 +114,11 @@ def screen(matter_id: int):
         abort(403)
     form = ScreeningForm()
     error = None
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not (error := _input_problem(form)):
+        if not is_confirmed():
+            return ask(_("初审决定提交后会通知提议人，并向居民公开，不能撤销。确定吗？"),
+                       button=_("确定提交初审决定"), summary=_summary(matter, form),
+                       cancel_url=url_for("screening.screen", matter_id=matter.id))
         try:
             _apply_decision(matter, form)
         except workflow.NotAllowed:

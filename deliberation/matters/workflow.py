@@ -13,7 +13,7 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from flask_babel import gettext, lazy_gettext
 from sqlalchemy import select, update
@@ -44,6 +44,22 @@ class NotAllowed(WorkflowError):
 
 class Refused(WorkflowError):
     """The matter's state or the input does not allow it (views show the message, 409/422)."""
+
+
+class Venue(Protocol):
+    """The meeting a matter is scheduled on or decided in (meetings.models.Meeting), asked here
+    without importing the meetings stage."""
+
+    id: int
+
+    def why_not_decide(self, matter: Matter) -> str | None: ...
+
+    def is_organised_by(self, user: User | None) -> bool: ...
+
+
+# Transitions that happen in a meeting: the meeting must be one that may decide the matter and
+# the actor one of its organisers, whatever body else the actor leads.
+IN_A_MEETING = frozenset({"schedule", "adopt", "not_adopt"})
 
 
 class Actor(enum.Enum):
@@ -224,7 +240,7 @@ def available(matter: Matter, user: User | None) -> list[str]:
 
 
 def _apply(matter: Matter, name: str, actor: User | None, *, reason: str = "",
-           details: dict[str, Any] | None = None, public: bool = True,
+           details: dict[str, Any] | None = None, public: bool = True, venue: Venue | None = None,
            **fields: Any) -> audit.AuditEntry:
     t = TRANSITIONS[name]
     if not (actors_of(matter, actor) & t.actors):
@@ -232,11 +248,10 @@ def _apply(matter: Matter, name: str, actor: User | None, *, reason: str = "",
     if matter.status not in t.sources:
         raise Refused(gettext("此议题当前为「%(state)s」，不能执行「%(action)s」。",
                               state=matter.status.label, action=gettext(t.label)))
-    values = {"reason": reason, **fields}
-    missing = [f for f in t.required if not (str(values.get(f) or "").strip())]
-    if missing:
-        raise Refused(gettext("执行「%(action)s」需要填写：%(fields)s。", action=gettext(t.label),
-                              fields="、".join(FIELD_LABELS.get(f, f) for f in missing)))
+    if name in IN_A_MEETING:
+        _check_venue(matter, t, actor, venue)
+    if problem := input_problem(name, reason=reason, **fields):
+        raise Refused(problem)
     if t.guard and (problem := t.guard(matter)):
         raise Refused(problem)
 
@@ -268,6 +283,26 @@ def _apply(matter: Matter, name: str, actor: User | None, *, reason: str = "",
             exclude=notifications.followers(matter) | {actor.id},
             message=N_("「%(t)s」已补充后重新提交，等待居委会初审。", t=matter.title))
     return entry
+
+
+def input_problem(name: str, **values: Any) -> str | None:
+    """What the transition still needs typed in, for the user; None when nothing is missing
+    (asked before a confirmation page too, so nobody confirms a step that would be refused)."""
+    t = TRANSITIONS[name]
+    missing = [f for f in t.required if not (str(values.get(f) or "").strip())]
+    if missing:
+        return gettext("执行「%(action)s」需要填写：%(fields)s。", action=gettext(t.label),
+                       fields="、".join(FIELD_LABELS.get(f, f) for f in missing))
+    return None
+
+
+def _check_venue(matter: Matter, t: Transition, actor: User | None, venue: Venue | None) -> None:
+    if venue is None:
+        raise Refused(gettext("执行「%(action)s」需要指明会议。", action=gettext(t.label)))
+    if not venue.is_organised_by(actor):
+        raise NotAllowed(gettext("您没有权限对此议题执行「%(action)s」。", action=gettext(t.label)))
+    if problem := venue.why_not_decide(matter):
+        raise Refused(problem)
 
 
 FIELD_LABELS = {
@@ -386,21 +421,24 @@ def _carry_supporters(source: Matter, target: Matter) -> None:
     db.session.flush()
 
 
-def schedule(matter: Matter, actor: User, *, meeting_id: int, reason: str = "") -> audit.AuditEntry:
-    return _apply(matter, "schedule", actor, reason=reason, meeting_id=meeting_id)
+def schedule(matter: Matter, actor: User, *, meeting: Venue, reason: str = "") -> audit.AuditEntry:
+    return _apply(matter, "schedule", actor, reason=reason, venue=meeting, meeting_id=meeting.id)
 
 
 def unschedule(matter: Matter, actor: User, *, reason: str = "") -> audit.AuditEntry:
     return _apply(matter, "unschedule", actor, reason=reason)
 
 
-def adopt(matter: Matter, actor: User, *, vote_id: int, counts: dict | None = None) -> audit.AuditEntry:
-    return _apply(matter, "adopt", actor, vote_id=vote_id, details={"counts": counts or {}})
+def adopt(matter: Matter, actor: User, *, meeting: Venue, vote_id: int,
+          counts: dict | None = None) -> audit.AuditEntry:
+    return _apply(matter, "adopt", actor, venue=meeting, vote_id=vote_id,
+                  details={"counts": counts or {}})
 
 
-def not_adopt(matter: Matter, actor: User, *, vote_id: int,
+def not_adopt(matter: Matter, actor: User, *, meeting: Venue, vote_id: int,
               counts: dict | None = None) -> audit.AuditEntry:
-    return _apply(matter, "not_adopt", actor, vote_id=vote_id, details={"counts": counts or {}})
+    return _apply(matter, "not_adopt", actor, venue=meeting, vote_id=vote_id,
+                  details={"counts": counts or {}})
 
 
 def defer(matter: Matter, actor: User, *, reason: str = "") -> audit.AuditEntry:

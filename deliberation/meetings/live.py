@@ -32,6 +32,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..accounts.forms import ConfirmForm
+from ..core.confirmation import ask, is_confirmed
 from ..core.htmx import is_htmx
 from ..core.inputs import int_arg
 from ..extensions import db
@@ -251,6 +252,13 @@ def end_speech(request_id: int):
 def recuse(item_id: int):
     item = item_or_404(item_id)
     confirmed()
+    if not services.is_expected(item.meeting, current_user):
+        abort(403)
+    if not is_confirmed():
+        return ask(_("申请回避后，您不参加本项的讨论和表决，不能撤销。确定吗？"), button=_("确定回避"),
+                   cancel_url=url_for("meetings.phone", meeting_id=item.meeting_id),
+                   summary=[(_("议程事项"), item.matter.title),
+                            (_("回避理由（写入纪要）"), request.form.get("reason", "") or _("未填写"))])
     if run(debating.recuse, item, current_user, request.form.get("reason", ""))[0]:
         flash(_("已登记回避：您不参加本项的讨论和表决。"), "success")
     return back_to(item, "phone")
@@ -335,6 +343,11 @@ def _chair_again(meeting: Meeting, status: int, **forms):
 def close(item_id: int):
     item = item_or_404(item_id)
     confirmed()
+    if not services.can_chair(item.meeting, current_user):
+        abort(403)
+    if not is_confirmed():
+        return _ask_chair(item, _("结束表决后，按现在的票数宣布结果，不能撤销。确定吗？"),
+                          _("结束表决并宣布结果"))
     ok, outcome = run(voting.close_vote, item, current_user)
     if ok:
         flash(_("表决结束：%(o)s。", o=outcome.label), "success")
@@ -346,8 +359,19 @@ def close(item_id: int):
 def defer(item_id: int):
     item = item_or_404(item_id)
     confirmed()
+    if not services.can_chair(item.meeting, current_user):
+        abort(403)
+    if not is_confirmed():
+        return _ask_chair(item, _("搁置后，本次会议不再表决这一项，议题退回待议，不能撤销。确定吗？"),
+                          _("搁置本项"))
     if item.meeting.state != MeetingState.IN_SESSION.value:
         flash(_("会议不在进行中。"), "error")
     elif run(voting.defer_item, item, current_user, reason=request.form.get("reason", ""))[0]:
         flash(_("本项已搁置，议题退回待议。"), "success")
     return back_to(item)
+
+
+def _ask_chair(item: AgendaItem, question: str, button: str):
+    """The chair's no-JavaScript confirmation of a step on one item."""
+    return ask(question, button=button, cancel_url=url_for("meetings.chair", meeting_id=item.meeting_id),
+               summary=[(_("会议"), item.meeting.title), (_("议程事项"), item.matter.title)])

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import TYPE_CHECKING
 
+import icalendar
+from flask import current_app
 from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -112,39 +116,34 @@ def confirm(meeting: Meeting, actor: User) -> None:
                  action="confirm_minutes")
 
 
-def _ics_text(value: str) -> str:
-    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r", "").replace("\n", "\\n"))
+def installation_id() -> str:
+    """A stable id of this installation for iCal UIDs: `INSTALLATION_ID` if configured, else
+    derived from the secret key (never the key itself), so two installations never share UIDs."""
+    configured = current_app.config.get("INSTALLATION_ID")
+    if configured:
+        return str(configured)
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(key, b"ical-uid", hashlib.sha256).hexdigest()[:16]
 
 
-def _fold(line: str) -> list[str]:
-    """RFC 5545 folds lines at 75 octets (continuations begin with a space)."""
-    out, current = [], ""
-    for ch in line:
-        if len((current + ch).encode("utf-8")) > (75 if not out else 74):
-            out.append(current)
-            current = ""
-        current += ch
-    out.append(current)
-    return [out[0]] + [" " + part for part in out[1:]]
-
-
-def ical(meeting: Meeting, url: str) -> str:
-    fmt = "%Y%m%dT%H%M%SZ"
-    ends = meeting.starts_at + timedelta(minutes=meeting.minutes_planned)
-    agenda = "\n".join(f"{i + 1}. {item.matter.title}" for i, item in enumerate(meeting.items))
-    location = meeting.place or meeting.online_link or meeting.mode_label
-    lines = [
-        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//yishiyiyi//meetings//ZH", "CALSCALE:GREGORIAN",
-        "BEGIN:VEVENT",
-        f"UID:meeting-{meeting.id}@yishiyiyi",
-        f"DTSTAMP:{utcnow().strftime(fmt)}",
-        f"DTSTART:{meeting.starts_at.strftime(fmt)}",
-        f"DTEND:{ends.strftime(fmt)}",
-        f"SUMMARY:{_ics_text(meeting.title)}",
-        f"LOCATION:{_ics_text(str(location))}",
-        f"DESCRIPTION:{_ics_text(agenda)}",
-        f"URL:{url}",
-        "END:VEVENT", "END:VCALENDAR",
-    ]
-    return "\r\n".join(part for line in lines for part in _fold(line)) + "\r\n"
+def ical(meeting: Meeting, url: str) -> bytes:
+    """The meeting as an iCalendar file (RFC 5545, written by the icalendar package)."""
+    cal = icalendar.Calendar()
+    cal.add("prodid", "-//yishiyiyi//meetings//ZH")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    event = icalendar.Event()
+    starts = meeting.starts_at.replace(tzinfo=UTC)
+    event.add("uid", f"meeting-{meeting.id}@{installation_id()}")
+    event.add("dtstamp", utcnow().replace(tzinfo=UTC))
+    event.add("dtstart", starts)
+    event.add("dtend", starts + timedelta(minutes=meeting.minutes_planned))
+    event.add("sequence", meeting.sequence)
+    event.add("status", "TENTATIVE" if meeting.state == MeetingState.DRAFT.value else "CONFIRMED")
+    event.add("summary", meeting.title)
+    event.add("location", str(meeting.place or meeting.online_link or meeting.mode_label))
+    event.add("description", "\n".join(f"{i + 1}. {item.matter.title}"
+                                       for i, item in enumerate(meeting.items)))
+    event.add("url", url)
+    cal.add_component(event)
+    return cal.to_ical()

@@ -11,12 +11,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from flask_babel import gettext
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, select, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.enums import LabeledEnum
 from ..core.time import utcnow
-from ..directory.models import Body
+from ..directory.models import Body, BodyRole, Community, Street
 from ..extensions import db
 from ..matters.models import Matter
 
@@ -105,6 +106,8 @@ class Meeting(db.Model):
     checkin_code: Mapped[str] = mapped_column(String(12), unique=True)
     # Bumped on every change the live screens show, except votes (counted from their rows).
     version: Mapped[int] = mapped_column(default=1)
+    # The iCal SEQUENCE: bumped when the time or place changes, so calendars replace the event.
+    sequence: Mapped[int] = mapped_column(default=0, server_default="0")
     notes: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -148,6 +151,41 @@ class Meeting(db.Model):
     def live_item(self) -> AgendaItem | None:
         return next((i for i in self.items if i.state in (ItemState.DEBATE.value,
                                                            ItemState.VOTING.value)), None)
+
+    # --- who decides what (一事一议 by the matter's own community) -------------------------------
+    # The one question the agenda, the meeting form and the workflow all ask: a matter may be
+    # scheduled and decided only by a meeting whose bodies include its own community's deciding
+    # body (that community's committee or community council), or a street-level council when the
+    # street's rules let it (`Street.council_decides`). Federation, business association and
+    # station may join a joint meeting but never open another community's matters.
+
+    def deciding_communities(self) -> set[int]:
+        """Ids of the communities whose matters this meeting may decide."""
+        ids = {c for b in self.bodies if (c := b.decides_for_community) is not None}
+        if any(b.is_street_council for b in self.bodies):
+            ids |= set(db.session.scalars(select(Community.id).join(Street, Street.id == Community.street_id)
+                                          .where(Street.council_decides.is_(True))))
+        return ids
+
+    def why_not_decide(self, matter: Matter) -> str | None:
+        """None when this meeting may decide `matter`; else why not, for the user."""
+        if matter.community_id in self.deciding_communities():
+            return None
+        name = matter.community.name
+        return gettext("「%(t)s」是%(c)s的议题：只有%(c)s居民自治委员会参加的会议才能审议和表决它"
+                       "（街道规则允许时，也可由街道议事会审议）。本次会议的议事主体里没有它。",
+                       t=matter.title, c=name)
+
+    def may_decide(self, matter: Matter) -> bool:
+        return self.why_not_decide(matter) is None
+
+    def is_organised_by(self, user: User | None) -> bool:
+        """Organisers: staff, the meeting's chair and recorder, a chair or recorder of its bodies."""
+        if not (user and user.is_authenticated):
+            return False
+        leading = (BodyRole.CHAIR.value, BodyRole.RECORDER.value)
+        return user.is_staff or user.id in (self.chair_id, self.recorder_id) or any(
+            user.body_role(b.id) in leading for b in self.bodies)
 
 
 class MeetingBody(db.Model):

@@ -65,11 +65,7 @@ def is_expected(meeting: Meeting, user: User | None) -> bool:
 
 
 def can_manage(meeting: Meeting, user: User | None) -> bool:
-    """Organisers: staff, the meeting's chair and recorder, a chair or recorder of its bodies."""
-    if not (user and user.is_authenticated):
-        return False
-    return user.is_staff or user.id in (meeting.chair_id, meeting.recorder_id) or any(
-        user.body_role(b.id) in LEADING_ROLES for b in meeting.bodies)
+    return meeting.is_organised_by(user)
 
 
 def can_chair(meeting: Meeting, user: User | None) -> bool:
@@ -136,10 +132,13 @@ def create_meeting(actor: User, *, body_ids: list[int], title: str, starts_at: d
     bodies = [db.session.get(Body, i) for i in dict.fromkeys(body_ids)]
     if not bodies or None in bodies:
         raise MeetingError(gettext("请选择召开会议的议事主体。"))
-    # A joint meeting is convened by one of its bodies: the caller must lead at least one.
+    # Every body of a (joint) meeting must be one the caller may convene: otherwise a committee
+    # could bring in a body that opens another community's matters (see Meeting.may_decide).
     allowed = {b.id for b in organisable_bodies(actor)}
-    if not any(b.id in allowed for b in bodies):
-        raise Forbidden(gettext("您不能为这个议事主体召集会议。"))
+    others = [b.name for b in bodies if b.id not in allowed]
+    if others:
+        raise Forbidden(gettext("您不能召集「%(b)s」开会：只有它的主任、召集人、秘书或社工站工作人员可以。",
+                                b="、".join(others)))
     ids = [b.id for b in bodies]
     if chair_id not in {u.id for u in chair_candidates(ids)} and not _is_staff(chair_id):
         raise MeetingError(gettext("主持人须是这些议事主体的主任、召集人或秘书，或社工站工作人员。"))
@@ -169,6 +168,31 @@ def create_meeting(actor: User, *, body_ids: list[int], title: str, starts_at: d
     return meeting
 
 
+def reschedule(meeting: Meeting, actor: User, *, starts_at: datetime, place: str) -> bool:
+    """Move the meeting to another time or place before it starts: calendars get the change
+    (iCal SEQUENCE + 1) and, once published, every expected member is told. False if unchanged."""
+    if not can_manage(meeting, actor):
+        raise Forbidden(gettext("只有会议的组织者可以改时间或地点。"))
+    if meeting.state not in (MeetingState.DRAFT.value, MeetingState.PUBLISHED.value):
+        raise MeetingError(gettext("会议已经开始，不能再改时间或地点。"))
+    place = place.strip()
+    if (meeting.starts_at, meeting.place) == (starts_at, place):
+        return False
+    before = {"starts_at": meeting.starts_at.isoformat(), "place": meeting.place}
+    meeting.starts_at, meeting.place = starts_at, place
+    meeting.sequence += 1
+    db.session.flush()
+    bump(meeting)
+    _audit(meeting, actor, "reschedule", public=meeting.state != MeetingState.DRAFT.value,
+           before=before, starts_at=starts_at.isoformat(), place=place)
+    if meeting.state == MeetingState.PUBLISHED.value:
+        message = gettext("会议变更：「%(t)s」改为 %(when)s 在 %(place)s 召开。", t=meeting.title,
+                          when=localtime(starts_at), place=place or meeting.mode_label)
+        notifications.notify_users(set(expected_ids(meeting)) - {actor.id}, kind="meeting_published",
+                                   message=message)
+    return True
+
+
 def _is_staff(user_id: int) -> bool:
     from ..accounts.models import User
 
@@ -184,16 +208,15 @@ def _new_code() -> str:
             return code
 
 
+SCHEDULABLE = (MatterState.ACCEPTED.value, MatterState.DEFERRED.value)
+
+
 def schedulable_matters(meeting: Meeting) -> list[Matter]:
-    """Accepted (or deferred) matters this meeting may take up: a committee's own community's,
-    any community's for other bodies."""
-    communities = {b.community_id for b in meeting.bodies}
-    query = (select(Matter).where(Matter.state.in_([MatterState.ACCEPTED.value,
-                                                     MatterState.DEFERRED.value]))
-             .order_by(Matter.created_at, Matter.id))
-    if None not in communities:
-        query = query.where(Matter.community_id.in_(communities))
-    return list(db.session.scalars(query))
+    """Accepted (or deferred) matters this meeting may decide (`Meeting.deciding_communities`)."""
+    return list(db.session.scalars(
+        select(Matter).where(Matter.state.in_(SCHEDULABLE),
+                             Matter.community_id.in_(meeting.deciding_communities()))
+        .order_by(Matter.created_at, Matter.id)))
 
 
 def add_item(meeting: Meeting, matter: Matter, actor: User) -> AgendaItem:
@@ -201,9 +224,11 @@ def add_item(meeting: Meeting, matter: Matter, actor: User) -> AgendaItem:
         raise Forbidden(gettext("只有会议的组织者可以安排议程。"))
     if meeting.state == MeetingState.ENDED.value:
         raise MeetingError(gettext("会议已经结束，不能再添加议程。"))
-    if matter not in schedulable_matters(meeting):
+    if matter.state not in SCHEDULABLE:
         raise MeetingError(gettext("只能把已列为议题（或搁置待议）的议题排入议程。"))
-    workflow.schedule(matter, actor, meeting_id=meeting.id)
+    if problem := meeting.why_not_decide(matter):
+        raise MeetingError(problem)
+    workflow.schedule(matter, actor, meeting=meeting)
     position = (db.session.scalar(select(func.max(AgendaItem.position))
                                   .where(AgendaItem.meeting_id == meeting.id)) or 0) + 1
     motion = matter.title + (("\n" + matter.scope) if matter.scope else "")

@@ -32,6 +32,7 @@ from sqlalchemy.orm import selectinload
 from ..accounts.forms import ConfirmForm
 from ..accounts.models import User
 from ..core.inputs import int_arg
+from ..core.confirmation import ask, is_confirmed
 from ..core.pagination import paginate
 from ..directory.models import Body
 from ..extensions import db
@@ -93,10 +94,10 @@ def new():
     if not own:
         abort(403)
     form = MeetingForm()
-    # Own bodies first; any other body may join a joint meeting (联席会议).
-    bodies = own + [b for b in db.session.scalars(select(Body).order_by(Body.id)) if b not in own]
-    body_ids = [b.id for b in bodies]
-    form.body_ids.choices = [(b.id, b.name) for b in bodies]
+    # Only bodies the caller may convene (all for staff): a joint meeting (联席会议) of bodies
+    # the caller leads. Who a meeting may decide for follows from them (Meeting.may_decide).
+    body_ids = [b.id for b in own]
+    form.body_ids.choices = [(b.id, b.name) for b in own]
     leaders = services.chair_candidates(body_ids)
     members = services.member_candidates(body_ids)
     staff = [current_user] if current_user.is_staff else []
@@ -194,6 +195,12 @@ def start(meeting_id: int):
 def end(meeting_id: int):
     meeting = get_meeting(meeting_id)
     confirmed()
+    if not services.can_chair(meeting, current_user):
+        abort(403)
+    if not is_confirmed():
+        return ask(_("宣布散会后，未表决的议题将全部搁置、退回待议，不能撤销。确定吗？"),
+                   button=_("宣布散会"), cancel_url=url_for("meetings.chair", meeting_id=meeting.id),
+                   summary=[(_("会议"), meeting.title)])
     ok, deferred = run(services.end, meeting, current_user)
     if ok:
         flash(_("已散会。") + (_("未及审议的 %(n)d 项已退回待议。", n=deferred) if deferred else ""),

@@ -266,10 +266,10 @@ def close_vote(item: AgendaItem, actor: User) -> Outcome:
     counts = {**c.as_dict(), "members": b.members, "present": b.present, "rule": rule.key,
               "rule_params": rules.params_of(rule)}
     if passed:
-        workflow.adopt(item.matter, actor, vote_id=item.id, counts=counts)
+        workflow.adopt(item.matter, actor, meeting=meeting, vote_id=item.id, counts=counts)
         workflow.open_notice(item.matter, actor)
     else:
-        workflow.not_adopt(item.matter, actor, vote_id=item.id, counts=counts)
+        workflow.not_adopt(item.matter, actor, meeting=meeting, vote_id=item.id, counts=counts)
     return outcome
 
 

@@ -4,7 +4,7 @@ decision and its reason in the timeline and has a notification."""
 from __future__ import annotations
 
 from tests import factories
-from tests.browser.conftest import login, shot
+from tests.browser.conftest import answer_next_dialog, login, shot
 
 
 def test_committee_screens_and_proposer_sees_it(phone_page, world, commit_db):
@@ -17,11 +17,15 @@ def test_committee_screens_and_proposer_sees_it(phone_page, world, commit_db):
     member.get_by_role("link", name="3 栋想加装电梯").click()
     shot(member, "screening-form-phone")
     member.get_by_label("退回补充").check()
+    asked = answer_next_dialog(member)  # the decision asks first (issue 15 item 22)
     member.get_by_role("button", name="保存初审决定").click()
+    member.wait_for_load_state()
+    assert asked and "不能撤销" in asked[0]
     assert member.get_by_text("理由或说明").first.is_visible()
     assert member.get_by_role("alert").first.is_visible()  # refused: a reason is required
     member.get_by_label("理由或说明（退回、转办、不予受理时必填，居民可见）").fill(
         "请补充：几个单元、每单元几户、多少户同意。")
+    answer_next_dialog(member)
     member.get_by_role("button", name="保存初审决定").click()
     member.wait_for_url(f"**/matters/{matter.id}")
     assert member.get_by_text("初审决定已保存").is_visible()

@@ -15,6 +15,8 @@ from deliberation.matters.models import Cosign, Follow, Matter
 from deliberation.matters.states import MatterState
 from deliberation.notifications.models import Notification
 
+OK = {"confirmed": "1"}  # past the no-JavaScript confirmation page (issue 15 item 22)
+
 
 def _reload(matter_id: int) -> Matter:
     db.session.expire_all()
@@ -24,7 +26,7 @@ def _reload(matter_id: int) -> Matter:
 def test_accept_with_rewritten_title_and_scope(login, world, client):
     m = world.matter()
     c = login(world.member_a)
-    r = c.post_form(f"/screening/{m.id}", {"decision": "accept", "title": "修复 5 栋楼道照明",
+    r = c.post_form(f"/screening/{m.id}", {**OK, "decision": "accept", "title": "修复 5 栋楼道照明",
                                            "scope": "1-3 楼全部楼道灯"})
     assert r.status_code == 302
     m = _reload(m.id)
@@ -37,12 +39,12 @@ def test_accept_with_rewritten_title_and_scope(login, world, client):
 def test_return_needs_a_reason_then_the_proposer_edits_and_resubmits(login, world):
     m = world.matter()
     c = login(world.member_a)
-    r = c.post_form(f"/screening/{m.id}", {"decision": "return", "note": "内部：先问问物业"})
+    r = c.post_form(f"/screening/{m.id}", {**OK, "decision": "return", "note": "内部：先问问物业"})
     assert r.status_code == 422
     assert "理由或说明" in r.get_data(as_text=True)
     assert "内部：先问问物业" in r.get_data(as_text=True)  # what was typed is kept
     assert _reload(m.id).status == MatterState.SUBMITTED
-    r = c.post_form(f"/screening/{m.id}", {"decision": "return", "reason": "请补充是几单元。"})
+    r = c.post_form(f"/screening/{m.id}", {**OK, "decision": "return", "reason": "请补充是几单元。"})
     assert r.status_code == 302 and _reload(m.id).status == MatterState.RETURNED
 
     proposer = login(world.resident_a)
@@ -68,7 +70,7 @@ def test_merge_carries_cosigners_and_followers_and_links_to_the_survivor(login, 
     later.cosign_count = 1
     db.session.commit()
     c = login(world.member_a)
-    r = c.post_form(f"/screening/{later.id}", {"decision": "merge", "target_id": f"#{earlier.id}",
+    r = c.post_form(f"/screening/{later.id}", {**OK, "decision": "merge", "target_id": f"#{earlier.id}",
                                                "reason": "同一件事"})
     assert r.status_code == 302
     later, earlier = _reload(later.id), _reload(earlier.id)
@@ -88,9 +90,9 @@ def test_merge_into_a_later_or_other_community_matter_is_refused(login, world):
     later = world.matter(title="后提交的")
     other = world.matter(proposer=world.resident_b, title="别的社区")
     c = login(world.member_a)
-    r = c.post_form(f"/screening/{first.id}", {"decision": "merge", "target_id": str(later.id)})
+    r = c.post_form(f"/screening/{first.id}", {**OK, "decision": "merge", "target_id": str(later.id)})
     assert r.status_code == 422 and "只能合并到更早提交的议题" in r.get_data(as_text=True)
-    r = c.post_form(f"/screening/{later.id}", {"decision": "merge", "target_id": str(other.id)})
+    r = c.post_form(f"/screening/{later.id}", {**OK, "decision": "merge", "target_id": str(other.id)})
     assert r.status_code == 422 and "同一社区" in r.get_data(as_text=True)
     assert _reload(first.id).status == MatterState.SUBMITTED
 
@@ -98,9 +100,9 @@ def test_merge_into_a_later_or_other_community_matter_is_refused(login, world):
 def test_refer_and_reject_reasons_are_public(login, world, client):
     a, b = world.matter(title="红绿灯太短"), world.matter(title="广场舞太吵")
     c = login(world.member_a)
-    assert c.post_form(f"/screening/{a.id}", {"decision": "refer", "department": "12345 热线",
+    assert c.post_form(f"/screening/{a.id}", {**OK, "decision": "refer", "department": "12345 热线",
                                               "reason": "交通信号归交警管"}).status_code == 302
-    assert c.post_form(f"/screening/{b.id}", {"decision": "reject",
+    assert c.post_form(f"/screening/{b.id}", {**OK, "decision": "reject",
                                               "reason": "已当面协调好"}).status_code == 302
     page = client.get(f"/matters/{a.id}").get_data(as_text=True)
     assert "转办至：12345 热线" in page and "交通信号归交警管" in page
@@ -110,7 +112,7 @@ def test_refer_and_reject_reasons_are_public(login, world, client):
 def test_internal_notes_stay_internal(login, world, client):
     m = world.matter()
     c = login(world.member_a)
-    c.post_form(f"/screening/{m.id}", {"decision": "accept", "note": "物业说下周换灯"})
+    c.post_form(f"/screening/{m.id}", {**OK, "decision": "accept", "note": "物业说下周换灯"})
     assert "物业说下周换灯" in c.get(f"/matters/{m.id}").get_data(as_text=True)
     assert "物业说下周换灯" not in client.get(f"/matters/{m.id}").get_data(as_text=True)
     proposer = login(world.resident_a)
@@ -121,7 +123,7 @@ def test_committee_of_another_community_cannot_screen(login, world):
     m = world.matter()
     c = login(world.chair_b)
     assert c.get(f"/screening/{m.id}").status_code == 403
-    assert c.post_form(f"/screening/{m.id}", {"decision": "reject", "reason": "x"}).status_code == 403
+    assert c.post_form(f"/screening/{m.id}", {**OK, "decision": "reject", "reason": "x"}).status_code == 403
     assert _reload(m.id).status == MatterState.SUBMITTED
     assert "初审这个议题" not in c.get(f"/matters/{m.id}").get_data(as_text=True)
 
@@ -137,8 +139,8 @@ def test_residents_and_anonymous_cannot_screen(login, world, client):
 def test_screening_twice_is_refused_cleanly(login, world):
     m = world.matter()
     c = login(world.member_a)
-    assert c.post_form(f"/screening/{m.id}", {"decision": "accept"}).status_code == 302
-    r = c.post_form(f"/screening/{m.id}", {"decision": "reject", "reason": "晚了"})
+    assert c.post_form(f"/screening/{m.id}", {**OK, "decision": "accept"}).status_code == 302
+    r = c.post_form(f"/screening/{m.id}", {**OK, "decision": "reject", "reason": "晚了"})
     assert r.status_code == 422
     assert _reload(m.id).status == MatterState.ACCEPTED
     count = db.session.scalar(select(func.count()).select_from(AuditEntry).where(
@@ -163,7 +165,8 @@ def test_queue_is_oldest_first_and_marks_overdue(login, world):
 
 def test_proposer_is_notified_and_sees_the_decision(login, world):
     m = world.matter()
-    login(world.member_a).post_form(f"/screening/{m.id}", {"decision": "reject", "reason": "不属于本社区"})
+    login(world.member_a).post_form(f"/screening/{m.id}",
+                                    {**OK, "decision": "reject", "reason": "不属于本社区"})
     notes = db.session.scalars(select(Notification).where(Notification.user_id == world.resident_a.id)).all()
     assert [n.kind for n in notes] == ["reject"]
     proposer = login(world.resident_a)

@@ -76,7 +76,19 @@ def _users(world) -> dict[str, object]:
     }
 
 
-def _call(name: str, matter: Matter, user, target: Matter):
+def _venue(world):
+    """A meeting of the matter's own committee, chaired by its chair: one that may decide it."""
+    from datetime import datetime
+
+    from deliberation.meetings import services as meetings
+
+    return meetings.create_meeting(
+        world.chair_a, body_ids=[world.committee_a.id], title="幸福社区议事会",
+        starts_at=datetime(2026, 6, 1, 1, 0), place="活动中心", mode="in_person",
+        chair_id=world.chair_a.id, recorder_id=world.recorder_a.id)
+
+
+def _call(name: str, matter: Matter, user, target: Matter, venue=None):
     """Invoke the transition's own function with its required fields filled in."""
     calls = {
         "resubmit": lambda: workflow.resubmit(matter, user),
@@ -86,10 +98,10 @@ def _call(name: str, matter: Matter, user, target: Matter):
         "merge": lambda: workflow.merge(matter, user, target=target, reason="同一件事"),
         "refer": lambda: workflow.refer(matter, user, department="12345 热线", reason="不属社区"),
         "reject": lambda: workflow.reject(matter, user, reason="已解决"),
-        "schedule": lambda: workflow.schedule(matter, user, meeting_id=1),
+        "schedule": lambda: workflow.schedule(matter, user, meeting=venue),
         "unschedule": lambda: workflow.unschedule(matter, user),
-        "adopt": lambda: workflow.adopt(matter, user, vote_id=1),
-        "not_adopt": lambda: workflow.not_adopt(matter, user, vote_id=1),
+        "adopt": lambda: workflow.adopt(matter, user, meeting=venue, vote_id=1),
+        "not_adopt": lambda: workflow.not_adopt(matter, user, meeting=venue, vote_id=1),
         "defer": lambda: workflow.defer(matter, user),
         "open_notice": lambda: workflow.open_notice(matter, user),
         "uphold_objection": lambda: workflow.uphold_objection(matter, user, reason="异议成立"),
@@ -123,6 +135,7 @@ def test_transition_matrix(world, name, role):
     # A concluded evaluation round: what `close` (satisfied) and `rectify` (nobody rated, so
     # staff decide; or not satisfied) need besides the ended window.
     outcome = Outcome.NO_RATINGS if name == "rectify" else Outcome.SATISFIED
+    venue = _venue(world)
     db.session.add(Evaluation(matter_id=matter.id, round=1, opened_at=utcnow() - timedelta(days=8),
                               ends_at=utcnow() - timedelta(minutes=1), outcome=outcome.value,
                               satisfied=3 if outcome == Outcome.SATISFIED else 0,
@@ -140,7 +153,7 @@ def test_transition_matrix(world, name, role):
         notes_before = _count(Notification)
         expected = state in sources and bool(actors & ROLE_ACTORS[role])
         try:
-            _call(name, matter, user, target)
+            _call(name, matter, user, target, venue)
         except workflow.WorkflowError as exc:
             message = str(exc)
             db.session.refresh(matter)

@@ -24,9 +24,10 @@ def meeting_of(world):
     chair_a, recorded by recorder_a, with the matters on its agenda; published, optionally
     started, with the given users checked in."""
 
-    def _make(*matters, start: bool = True, present=(), rule_preset=None, body_ids=None):
+    def _make(*matters, start: bool = True, present=(), rule_preset=None, body_ids=None, by=None):
+        # `by`: who convenes it (chair_a by default; staff for bodies chair_a does not lead).
         meeting = services.create_meeting(
-            world.chair_a, body_ids=body_ids or [world.committee_a.id], title="幸福社区议事会",
+            by or world.chair_a, body_ids=body_ids or [world.committee_a.id], title="幸福社区议事会",
             starts_at=datetime(2026, 6, 1, 1, 0), place="社区活动中心", mode="in_person",
             chair_id=world.chair_a.id, recorder_id=world.recorder_a.id, rule_preset=rule_preset)
         for m in matters:

@@ -51,7 +51,7 @@ def _vote_one_yes(world, login, meeting):
     chair.post_form(f"/meetings/items/{item.id}/debate")
     chair.post_form(f"/meetings/items/{item.id}/open-vote", {"ballot": "open", "method": "phones"})
     login(world.member_a).post_form(f"/meetings/items/{item.id}/vote", {"choice": "yes"})
-    chair.post_form(f"/meetings/items/{item.id}/close")
+    chair.post_form(f"/meetings/items/{item.id}/close", {"confirmed": "1"})
     db.session.expire_all()
     return db.session.get(Matter, item.matter_id).state
 

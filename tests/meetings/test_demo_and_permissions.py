@@ -92,7 +92,7 @@ def test_only_leaders_call_meetings_and_act_as_chair(world, login, running, role
     item = running.items[0]
     for action in ("debate", "close", "defer"):
         assert c.post_form(f"/meetings/items/{item.id}/{action}").status_code == 403, action
-    assert c.post_form(f"/meetings/{running.id}/end").status_code == 403
+    assert c.post_form(f"/meetings/{running.id}/end", {"confirmed": "1"}).status_code == 403
     assert c.post_form(f"/meetings/{running.id}/publish").status_code == 403
 
 
@@ -117,8 +117,9 @@ def test_meeting_takes_its_rule_from_the_body(world, meeting_of):
 def test_joint_meeting_expects_members_of_every_body(world, login, meeting_of):
     from deliberation.meetings import services
 
+    # Staff convene it: a committee chair may only call the bodies he leads (issue 15 item 1).
     meeting = meeting_of(accepted_matter(world), start=False,
-                         body_ids=[world.committee_a.id, world.federation.id])
+                         body_ids=[world.committee_a.id, world.federation.id], by=world.staff)
     assert meeting.is_joint
     assert set(services.expected_ids(meeting)) == {world.chair_a.id, world.recorder_a.id,
                                                     world.member_a.id, world.council_member.id}

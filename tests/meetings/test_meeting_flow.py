@@ -14,6 +14,8 @@ from deliberation.notifications.models import Notification
 
 from .conftest import accepted_matter
 
+OK = {"confirmed": "1"}  # past the no-JavaScript confirmation page (issue 15 item 22)
+
 
 def test_chair_calls_a_meeting_builds_the_agenda_and_publishes(world, login, client):
     matter = accepted_matter(world)
@@ -134,7 +136,7 @@ def test_full_item_debate_vote_close_adopts_and_opens_notice(world, login, meeti
     projector = chair.get(f"/meetings/{meeting.id}/projector").get_data(as_text=True)
     assert 'id="tally-yes">2<' in projector and 'id="tally-no">0<' in projector
 
-    assert chair.post_form(f"/meetings/items/{item.id}/close").status_code == 302
+    assert chair.post_form(f"/meetings/items/{item.id}/close", OK).status_code == 302
     db.session.expire_all()
     m = db.session.get(Matter, matter.id)
     assert m.state == "in_notice" and m.window_ends_at is not None
@@ -148,7 +150,7 @@ def test_full_item_debate_vote_close_adopts_and_opens_notice(world, login, meeti
     detail = client.get(f"/matters/{m.id}").get_data(as_text=True)
     assert "同意 2 · 反对 0 · 弃权 0" in detail and "决议公示中" in detail
 
-    assert chair.post_form(f"/meetings/{meeting.id}/end").status_code == 302
+    assert chair.post_form(f"/meetings/{meeting.id}/end", OK).status_code == 302
     minutes = client.get(f"/meetings/{meeting.id}/minutes").get_data(as_text=True)
     assert "林秘书" in minutes and "黄委员（赞成方）" in minutes
     assert "同意 2 票，反对 0 票，弃权 0 票" in minutes
@@ -163,7 +165,7 @@ def test_not_adopted_on_a_tie(world, login, meeting_of):
     chair.post_form(f"/meetings/items/{item.id}/open-vote", {"ballot": "open", "method": "phones"})
     login(world.member_a).post_form(f"/meetings/items/{item.id}/vote", {"choice": "yes"})
     login(world.recorder_a).post_form(f"/meetings/items/{item.id}/vote", {"choice": "no"})
-    chair.post_form(f"/meetings/items/{item.id}/close")
+    chair.post_form(f"/meetings/items/{item.id}/close", OK)
     db.session.expire_all()
     assert db.session.get(Matter, matter.id).state == "not_adopted"
     assert db.session.get(AgendaItem, item.id).outcome == "not_adopted"
@@ -206,7 +208,7 @@ def test_recusal_changes_the_items_quorum(world, login, meeting_of):
     item = meeting.items[0]
     chair = login(world.chair_a)
     chair.post_form(f"/meetings/items/{item.id}/debate")
-    r = login(world.member_a).post_form(f"/meetings/items/{item.id}/recuse", {"reason": "住在 5 栋"})
+    r = login(world.member_a).post_form(f"/meetings/items/{item.id}/recuse", {**OK, "reason": "住在 5 栋"})
     assert r.status_code == 302
     # 2 eligible members, 1 present: 1 > 1 fails
     r = chair.post_form(f"/meetings/items/{item.id}/open-vote", {"ballot": "open", "method": "phones"},
@@ -233,7 +235,7 @@ def test_show_of_hands_over_present_is_refused_then_counted(world, login, meetin
     assert login(world.member_a).post_form(f"/meetings/items/{item.id}/hands",
                                            {"yes": "1", "no": "0", "abstain": "0"}).status_code == 403
     recorder.post_form(f"/meetings/items/{item.id}/hands", {"yes": "2", "no": "0", "abstain": "0"})
-    chair.post_form(f"/meetings/items/{item.id}/close")
+    chair.post_form(f"/meetings/items/{item.id}/close", OK)
     db.session.expire_all()
     assert db.session.get(Matter, matter.id).state == "in_notice"
     assert db.session.get(AgendaItem, item.id).yes == 2
@@ -245,8 +247,8 @@ def test_defer_and_ending_the_meeting_defers_unreached_items(world, login, meeti
     chair = login(world.chair_a)
     item = meeting.items[0]
     chair.post_form(f"/meetings/items/{item.id}/debate")
-    assert chair.post_form(f"/meetings/items/{item.id}/defer").status_code == 302
-    assert chair.post_form(f"/meetings/{meeting.id}/end").status_code == 302
+    assert chair.post_form(f"/meetings/items/{item.id}/defer", OK).status_code == 302
+    assert chair.post_form(f"/meetings/{meeting.id}/end", OK).status_code == 302
     db.session.expire_all()
     assert db.session.get(Matter, first.id).state == "deferred"
     assert db.session.get(Matter, second.id).state == "deferred"
@@ -316,7 +318,7 @@ def test_minutes_notes_and_confirmation(world, login, meeting_of):
                               {"notes": "会上大家都同意尽快修灯。"}).status_code == 302
     r = chair.post_form(f"/meetings/{meeting.id}/minutes/confirm", follow_redirects=True)
     assert "散会后才能确认" in r.get_data(as_text=True)
-    chair.post_form(f"/meetings/{meeting.id}/end")
+    chair.post_form(f"/meetings/{meeting.id}/end", OK)
     chair.post_form(f"/meetings/{meeting.id}/minutes/confirm")
     recorder.post_form(f"/meetings/{meeting.id}/minutes/confirm")
     assert member.post_form(f"/meetings/{meeting.id}/minutes/confirm").status_code == 403

@@ -50,7 +50,7 @@ def test_secret_ballot_stores_no_link_and_allows_change_on_the_same_phone(world,
     # while it is open the room sees only how many voted
     projector = chair.get(f"/meetings/{meeting.id}/projector").get_data(as_text=True)
     assert "已投 2 票" in projector and 'id="tally-yes"' not in projector
-    chair.post_form(f"/meetings/items/{item.id}/close")
+    chair.post_form(f"/meetings/items/{item.id}/close", {"confirmed": "1"})
     db.session.expire_all()
     assert db.session.get(Matter, matter.id).state == "in_notice"  # 1 yes > 0 no
     assert db.session.scalar(select(BallotBox).where(BallotBox.item_id == item.id)) is None  # emptied
@@ -70,7 +70,7 @@ def test_secret_ballot_outcome_uses_the_rule(world, login, meeting_of):
     matter, meeting, item, chair = _secret_vote(world, login, meeting_of)
     login(world.member_a).post_form(f"/meetings/items/{item.id}/vote", {"choice": "yes"})
     login(world.recorder_a).post_form(f"/meetings/items/{item.id}/vote", {"choice": "abstain"})
-    chair.post_form(f"/meetings/items/{item.id}/close")
+    chair.post_form(f"/meetings/items/{item.id}/close", {"confirmed": "1"})
     db.session.expire_all()
     # council majority: 1 yes > 0 no, abstentions not counted
     assert db.session.get(Matter, matter.id).state == "in_notice"
@@ -84,7 +84,7 @@ def _in_notice(world, login, meeting_of):
     chair.post_form(f"/meetings/items/{item.id}/debate")
     chair.post_form(f"/meetings/items/{item.id}/open-vote", {"ballot": "open", "method": "phones"})
     login(world.member_a).post_form(f"/meetings/items/{item.id}/vote", {"choice": "yes"})
-    chair.post_form(f"/meetings/items/{item.id}/close")
+    chair.post_form(f"/meetings/items/{item.id}/close", {"confirmed": "1"})
     db.session.expire_all()
     matter = db.session.get(Matter, matter.id)
     assert matter.state == "in_notice"

@@ -312,9 +312,9 @@ def test_a_deferred_matter_on_a_new_agenda_takes_opinions_until_its_new_vote(wor
     if how == "deferred":
         debate.open_debate(item, world.chair_a)
         db.session.commit()
-        assert chair.post_form(f"/meetings/items/{item.id}/defer").status_code == 302
+        assert chair.post_form(f"/meetings/items/{item.id}/defer", {"confirmed": "1"}).status_code == 302
     elif how == "not_reached":  # the meeting ends before the item is reached
-        assert chair.post_form(f"/meetings/{first.id}/end").status_code == 302
+        assert chair.post_form(f"/meetings/{first.id}/end", {"confirmed": "1"}).status_code == 302
     else:  # adopted, then an objection upheld sends it back to be scheduled again
         from deliberation.meetings import objections
 

@@ -12,6 +12,8 @@ from deliberation.extensions import db
 from deliberation.matters.models import Matter
 from deliberation.matters.states import MatterState
 
+OK = {"confirmed": "1"}  # past the no-JavaScript confirmation page (issue 15 item 22)
+
 
 def _state(matter_id: int) -> str:
     db.session.expire_all()
@@ -29,7 +31,8 @@ def test_committee_of_b_cannot_screen_a_matter_of_a(world, login):
     c = login(world.chair_b)
     assert c.get(f"/screening/{m.id}").status_code == 403
     for decision in ("accept", "reject", "return", "refer"):
-        r = c.post_form(f"/screening/{m.id}", {"decision": decision, "reason": "越权", "department": "x"})
+        r = c.post_form(f"/screening/{m.id}",
+                        {**OK, "decision": decision, "reason": "越权", "department": "x"})
         assert r.status_code == 403, decision
     assert c.post_form(f"/screening/{m.id}/note", {"note": "越权备注"}).status_code == 403
     assert _state(m.id) == MatterState.SUBMITTED.value

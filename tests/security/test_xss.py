@@ -137,8 +137,22 @@ def _submit_forms(client, forms, shown, problems) -> int:
         if r.status_code >= 500:
             problems.append(f"POST {path}: {r.status_code}")
         if r.mimetype == "text/html":
-            _check(f"POST {path}", r.get_data(as_text=True), problems)
+            page = _check(f"POST {path}", r.get_data(as_text=True), problems)
+            _confirm(client, path, page, problems)
     return len(done)
+
+
+def _confirm(client, path: str, page, problems: list[str]) -> None:
+    """A step that asks first answers with a confirmation page (the typed fields as hidden
+    inputs, escaped): confirm it, as the person would, so the payloads are saved and shown."""
+    for form in page.forms:
+        fields = {name: value for name, _kind, value, _options in form.fields}
+        if fields.get("confirmed") == "1" and (target := same_site_path(form.action)):
+            r = client.post(target, data=fields)
+            if r.status_code >= 500:
+                problems.append(f"POST {target} (confirmed): {r.status_code}")
+            elif r.mimetype == "text/html":
+                _check(f"POST {target} (confirmed)", r.get_data(as_text=True), problems)
 
 
 def _seen_tags(pages: list[str], tags: dict[str, str]) -> set[str]:

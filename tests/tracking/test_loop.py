@@ -42,7 +42,7 @@ def start_loop(tworld, login) -> tuple[Matter, dict]:
     """File and screen through HTTP; the meeting's adoption is set directly (another package)."""
     w = tworld
     matter = w.matter(title="5 栋楼道灯坏了")
-    r = login(w.chair_a).post_form(f"/screening/{matter.id}", {"decision": "accept"})
+    r = login(w.chair_a).post_form(f"/screening/{matter.id}", {"confirmed": "1", "decision": "accept"})
     assert r.status_code == 302
     db.session.refresh(matter)
     put_in(matter, MatterState.IN_NOTICE, window_days=5)
