@@ -124,6 +124,8 @@ ACCESS: dict[str, tuple] = {
     # matters
     "/matters/": (lambda w, o: "/matters/", PUBLIC),
     "/matters/new": (lambda w, o: "/matters/new", LOGGED_IN),
+    # an htmx partial: anonymous callers get an empty box, not a login page swapped into it
+    "/matters/new/similar": (lambda w, o: "/matters/new/similar?title=楼道灯", PUBLIC),
     "/matters/mine": (lambda w, o: "/matters/mine", LOGGED_IN),
     "/matters/<int:matter_id>": (lambda w, o: f"/matters/{o['matter'].id}", PUBLIC),
     "/matters/<int:matter_id>/edit": (lambda w, o: f"/matters/{o['matter'].id}/edit", PROPOSER),
