@@ -149,6 +149,7 @@ ACCESS: dict[str, tuple] = {
     "/exports/<name>.csv": (lambda w, o: "/exports/matters.csv", STAFF),
     "/open/matters.json": (lambda w, o: "/open/matters.json", PUBLIC),
     "/open/decisions.atom": (lambda w, o: "/open/decisions.atom", PUBLIC),
+    "/manifest.webmanifest": (lambda w, o: "/manifest.webmanifest", PUBLIC),
     # opinions
     "/matters/<int:matter_id>/opinions": (
         lambda w, o: f"/matters/{o['accepted'].id}/opinions", PUBLIC),
