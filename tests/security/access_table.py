@@ -147,6 +147,7 @@ ACCESS: dict[str, tuple] = {
     "/notices/<int:matter_id>/print": (lambda w, o: f"/notices/{o['noticed'].id}/print", PUBLIC),
     "/exports": (lambda w, o: "/exports", STAFF),
     "/exports/<name>.csv": (lambda w, o: "/exports/matters.csv", STAFF),
+    "/exports/<name>.xlsx": (lambda w, o: "/exports/matters.xlsx", STAFF),
     "/open/matters.json": (lambda w, o: "/open/matters.json", PUBLIC),
     "/open/decisions.atom": (lambda w, o: "/open/decisions.atom", PUBLIC),
     "/manifest.webmanifest": (lambda w, o: "/manifest.webmanifest", PUBLIC),
