@@ -56,3 +56,22 @@ def test_xlsx_is_for_staff_only(world, login, client):
     assert login(world.resident_a).get("/exports/matters.xlsx").status_code == 403
     assert client.get("/exports/matters.xlsx").status_code == 302
     assert login(world.staff).get("/exports/nope.xlsx").status_code == 404
+
+
+def test_opinions_xlsx_beside_the_public_csv(world, client):
+    from deliberation.extensions import db
+    from deliberation.matters import workflow
+    from deliberation.opinions import services as opinions
+
+    m = world.matter(title="5 栋楼道灯坏了")
+    workflow.accept(m, world.chair_a)
+    opinions.post(m, world.resident_a2, text="同意，尽快修。", stance="for")
+    db.session.commit()
+    page = client.get(f"/matters/{m.id}").get_data(as_text=True)
+    assert f'href="/matters/{m.id}/opinions.xlsx"' in page
+    r = client.get(f"/matters/{m.id}/opinions.xlsx")
+    assert r.status_code == 200 and r.mimetype.endswith("spreadsheetml.sheet")
+    rows = read_sheet(r.data)
+    text = client.get(f"/matters/{m.id}/opinions.csv").get_data(as_text=True).lstrip("\ufeff")
+    assert rows == list(csv.reader(io.StringIO(text)))
+    assert rows[1][3] == "李**" and rows[1][6] == "同意，尽快修。"

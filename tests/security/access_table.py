@@ -156,6 +156,8 @@ ACCESS: dict[str, tuple] = {
         lambda w, o: f"/matters/{o['accepted'].id}/opinions", PUBLIC),
     "/matters/<int:matter_id>/opinions.csv": (
         lambda w, o: f"/matters/{o['accepted'].id}/opinions.csv", PUBLIC),
+    "/matters/<int:matter_id>/opinions.xlsx": (
+        lambda w, o: f"/matters/{o['accepted'].id}/opinions.xlsx", PUBLIC),
     "/matters/<int:matter_id>/opinions/summary": (
         lambda w, o: f"/matters/{o['accepted'].id}/opinions/summary", COMMITTEE_OF_A),
     "/opinions/<int:opinion_id>/edit": (lambda w, o: f"/opinions/{o['opinion'].id}/edit", AUTHOR),
