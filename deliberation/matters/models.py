@@ -152,6 +152,10 @@ class Matter(db.Model):
     def can_screen(self, user: User | None) -> bool:
         return self.is_overseen_by(user) and self.status == MatterState.SUBMITTED
 
+    def can_see_channel(self, user: User | None) -> bool:
+        """How a 代录 matter was collected (phone, visit...) is for the committee and staff."""
+        return self.filed_on_behalf and self.is_overseen_by(user)
+
     def can_see_proposer(self, user: User | None) -> bool:
         """The committee of the matter's community and station staff see who filed it."""
         if self.proposer is None:
