@@ -83,6 +83,18 @@ class User(UserMixin, db.Model):
         return Role(self.role).label
 
     @property
+    def footer_role(self) -> str:
+        """What the user is, as the page footer says it: station staff and admins by their
+        platform role; others by their first body role (chair before recorder before member,
+        committee first), e.g. "幸福居委会 · 主任 / 召集人"; otherwise resident (居民)."""
+        if self.is_staff or not self.memberships:
+            return self.role_label
+        rank = {"chair": 0, "recorder": 1, "member": 2}
+        m = min(self.memberships, key=lambda m: (rank.get(m.role, 3),
+                                                  m.body.kind != BodyKind.COMMITTEE.value, m.body_id))
+        return f"{m.body.name} · {m.role_label}"
+
+    @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN.value
 

@@ -30,10 +30,16 @@ def init_app(app: Flask) -> None:
         h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if not app.debug and request.is_secure:
             h.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if request.endpoint == "static" and request.args.get("v"):
+        if request.endpoint == "static":
+            # Flask sends files with `no-cache` (SEND_FILE_MAX_AGE_DEFAULT unset), which would
+            # make the browser revalidate every file on every page.
+            response.cache_control.no_cache = None
             response.cache_control.public = True
-            response.cache_control.max_age = 31536000
-            response.cache_control.immutable = True
+            if request.args.get("v"):
+                response.cache_control.max_age = 31536000
+                response.cache_control.immutable = True
+            else:  # an old or hand-typed URL: cached for a day, then revalidated by ETag
+                response.cache_control.max_age = 86400
         elif response.mimetype == "text/html":
             response.cache_control.no_store = True
         return response

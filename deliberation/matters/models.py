@@ -5,7 +5,7 @@ A matter's `state` is assigned only in `matters/workflow.py`.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
@@ -27,6 +27,19 @@ class Channel(LabeledEnum):
     PHONE = ("phone", "电话")
     OFFLINE_MEETING = ("offline_meeting", "线下议事会")
     SUGGESTION_BOX = ("suggestion_box", "意见箱")
+
+
+def first_answer_due(created_at: datetime, target_days: int) -> datetime:
+    """When the committee's first answer is due: the street's target (first_answer_days)."""
+    return created_at + timedelta(days=target_days)
+
+
+def first_answer_overdue(state: str, first_answer_at: datetime | None, created_at: datetime,
+                         target_days: int, now: datetime) -> bool:
+    """The one overdue rule for a first answer (matter page, screening queue, statistics):
+    still waiting for its first answer after the due moment."""
+    return (state == MatterState.SUBMITTED.value and first_answer_at is None
+            and first_answer_due(created_at, target_days) < now)
 
 
 class Matter(db.Model):
@@ -96,6 +109,27 @@ class Matter(db.Model):
         """Withdrawn matters leave the public lists; everything else is public."""
         return self.state != MatterState.WITHDRAWN.value
 
+    @property
+    def channel_label(self) -> str:
+        return Channel(self.channel).label
+
+    @property
+    def filed_on_behalf(self) -> bool:
+        """Filed by staff for a resident (代录) through an offline channel."""
+        return self.channel != Channel.ONLINE.value
+
+    @property
+    def awaits_first_answer(self) -> bool:
+        return self.state == MatterState.SUBMITTED.value and self.first_answer_at is None
+
+    @property
+    def first_answer_due_at(self) -> datetime:
+        return first_answer_due(self.created_at, self.community.street.first_answer_days)
+
+    def is_first_answer_overdue(self, now: datetime | None = None) -> bool:
+        return first_answer_overdue(self.state, self.first_answer_at, self.created_at,
+                                    self.community.street.first_answer_days, now or utcnow())
+
     def public_proposer_name(self) -> str:
         from flask_babel import gettext
 
@@ -117,6 +151,10 @@ class Matter(db.Model):
 
     def can_screen(self, user: User | None) -> bool:
         return self.is_overseen_by(user) and self.status == MatterState.SUBMITTED
+
+    def can_see_channel(self, user: User | None) -> bool:
+        """How a 代录 matter was collected (phone, visit...) is for the committee and staff."""
+        return self.filed_on_behalf and self.is_overseen_by(user)
 
     def can_see_proposer(self, user: User | None) -> bool:
         """The committee of the matter's community and station staff see who filed it."""

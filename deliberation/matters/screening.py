@@ -8,8 +8,6 @@ URL table:
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -54,9 +52,8 @@ def queue():
     page = paginate(query, request.args.get("page"), per_page=30)
     street = db.session.scalar(select(Street).order_by(Street.id))
     target_days = street.first_answer_days if street else 10
-    overdue_before = utcnow() - timedelta(days=target_days)
     return render_template("matters/screening_queue.html", page=page, target_days=target_days,
-                           overdue_before=overdue_before)
+                           now=utcnow())
 
 
 def _apply_decision(matter: Matter, form: ScreeningForm) -> None:

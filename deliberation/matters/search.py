@@ -16,12 +16,24 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext
-from sqlalchemy import Select, column, func, literal_column, or_, select, table, text, tuple_
+from sqlalchemy import (
+    Select,
+    and_,
+    column,
+    func,
+    literal_column,
+    or_,
+    select,
+    table,
+    text,
+    tuple_,
+)
 from sqlalchemy.orm import joinedload
 
 from ..core.inputs import MAX_ID
@@ -204,3 +216,46 @@ def _fits(value: object) -> bool:
 def autogenerate_include_name(name: str | None, type_: str, parent_names: dict) -> bool:
     """Alembic autogenerate: objects named `search_*` are hand-written in migrations (FTS)."""
     return not (name or "").startswith("search_")
+
+
+# --- similar matters while filing -------------------------------------------------------------
+MAX_GRAMS = 12
+SIMILAR_CANDIDATES = 50
+
+
+def title_grams(title: str) -> list[str]:
+    """The two-character pieces of a title (Chinese has no spaces to split words on), and
+    whole Latin words; at most MAX_GRAMS, in order, without repeats."""
+    grams: list[str] = []
+    for run in re.findall(r"\w+", title or ""):
+        if run.isascii():
+            pieces = [run] if len(run) >= 2 and not run.isdigit() else []
+        else:
+            pieces = [run[i:i + 2] for i in range(len(run) - 1)]
+        grams += [p for p in pieces if p not in grams and not p.isdigit()]
+    return grams[:MAX_GRAMS]
+
+
+def similar(title: str, community_id: int, states: list[str], limit: int = 5) -> list[Matter]:
+    """Matters of one community in `states` whose title or description shares pieces with
+    `title`, the closest first: a title sharing more pieces ranks higher, then more co-signs.
+
+    Each piece is matched by the needs list's own search (`search_conditions`)."""
+    grams = title_grams(title)
+    if not grams:
+        return []
+    matches = [and_(*search_conditions(g)) for g in grams]
+    rows = db.session.scalars(
+        select(Matter).where(Matter.community_id == community_id, Matter.state.in_(states),
+                             or_(*matches))
+        .order_by(Matter.created_at.desc(), Matter.id.desc()).limit(SIMILAR_CANDIDATES)).all()
+    # One shared piece among many is chance (好了, 小区); short titles have few pieces to share.
+    needed = 1 if len(grams) <= 2 else 2
+    scored = []
+    for m in rows:
+        title_text, body = m.title.lower(), m.description.lower()
+        in_title = sum(g.lower() in title_text for g in grams)
+        shared = sum(g.lower() in title_text or g.lower() in body for g in grams)
+        if shared >= needed:
+            scored.append((-(2 * in_title + shared), -m.cosign_count, -m.id, m))
+    return [row[-1] for row in sorted(scored, key=lambda r: r[:3])[:limit]]

@@ -10,6 +10,8 @@ with hundreds of supporters keeps a readable timeline.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask_babel import gettext
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
@@ -129,3 +131,30 @@ def my_matters(user: User, filed_page: str | None = None, signed_page: str | Non
         signed_page, per_page=per_page)
     return filed, signed
 
+
+
+@dataclass
+class Similar:
+    matter: Matter
+    cosigned: bool
+    can_cosign: bool
+
+
+def similar_for(user: User | None, title: str, community_id: int | None,
+                limit: int = 5) -> list[Similar]:
+    """Open matters like the one `user` is filing, for the filing form: a resident sees their
+    own community's, staff the community they chose. Open matters are public, so nothing here
+    shows more than the needs list does."""
+    from . import search
+
+    if user is None or not user.is_authenticated:
+        return []
+    if not user.is_staff:
+        community_id = user.community_id
+    if community_id is None or len((title or "").strip()) < 2:
+        return []
+    found = search.similar(title[:80], community_id, OPEN_VALUES, limit=limit)
+    signed = set(db.session.scalars(select(Cosign.matter_id).where(
+        Cosign.user_id == user.id, Cosign.matter_id.in_([m.id for m in found])))) if found else set()
+    return [Similar(m, m.id in signed, m.id not in signed and cosign_problem(m, user) is None)
+            for m in found]

@@ -4,6 +4,7 @@ URL table:
     /matters/                        matters.needs      the needs list (public; sort, filters, q)
     /matters/new                     matters.new        file a matter (login; staff file 代录)
     /matters/new/check/<name> POST   matters.check      htmx: validate one field (partial)
+    /matters/new/similar             matters.similar    htmx: open matters like the title (partial)
     /matters/mine                    matters.mine       what I filed and co-signed (login)
     /matters/<id>                    matters.detail     the matter page with its timeline (public)
     /matters/<id>/edit               matters.edit       proposer, until screening
@@ -16,7 +17,16 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -85,7 +95,8 @@ def new():
         form.submit_token.data = secrets.token_urlsafe(24)
         if not current_user.is_staff:
             form.community_id.data = str(current_user.community_id or "")
-        return render_template("matters/new.html", form=form, pending=[], pending_token="")
+        return render_template("matters/new.html", form=form, pending=[], pending_token="",
+                               similar=[])
     valid = form.validate_on_submit()
     upload = filing.receive_photos(form, current_user.id)
     form.photos.errors = list(form.photos.errors) + upload.errors
@@ -105,7 +116,10 @@ def new():
                 upload.discard_new()  # a resent form: the first request's photos are attached
             return redirect(url_for("matters.detail", matter_id=matter.id))
     pending = upload.all
-    return render_template("matters/new.html", form=form, pending=pending,
+    # Without JavaScript the suggestions come with the re-shown form instead of while typing.
+    similar = support.similar_for(current_user, form.title.data or "",
+                                  _community_choice(form.community_id.data))
+    return render_template("matters/new.html", form=form, pending=pending, similar=similar,
                            pending_token=filing.pending_token(current_user.id, pending)), 422
 
 
@@ -135,6 +149,21 @@ def check(name: str):
     form = _filing_form()
     form.validate()
     return render_template("matters/_check.html", form=form, f=form[name], check=True)
+
+
+@bp.get("/new/similar")
+def similar():
+    """htmx, while the title is typed: open matters of the same community that look alike, each
+    with a co-sign button. Anonymous callers get an empty box (a 200: htmx swaps what it gets)."""
+    found = support.similar_for(current_user, request.args.get("title", ""),
+                                _community_choice(request.args.get("community_id")))
+    return render_template("matters/_similar.html", similar=found)
+
+
+def _community_choice(raw) -> int | None:
+    """The community a staff filer chose (residents' own is taken from their account)."""
+    raw = str(raw or "").strip()
+    return int(raw) if raw.isascii() and raw.isdigit() and 0 < int(raw) < 2**31 else None
 
 
 @bp.get("/mine")

@@ -100,7 +100,9 @@ def _entry(opinion: Opinion, name: str, matter: Matter, v: Viewer, agreed: set[i
     # queue), so the page a committee member sees is the page the public sees.
     shown = opinion.is_shown or own
     is_proposer = opinion.author_id == matter.proposer_id and v.sees_proposer
-    full_name = v.insider or own or opinion.by_committee
+    # The proposer's name is on the matter page already (unless hidden, when `is_proposer`
+    # is false for the public): their opinions carry the same full name, not a masked one.
+    full_name = v.insider or own or opinion.by_committee or (is_proposer and not matter.hide_name)
     top = opinion.parent_id is None
     can_act = v.resident and not v.closed and opinion.is_shown
     return Entry(

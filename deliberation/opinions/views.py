@@ -6,6 +6,7 @@ URL table:
     /matters/<id>/opinions                POST      opinions.post     an opinion or a reply
                                                                       (htmx: _matter_section.html)
     /matters/<id>/opinions.csv            GET       opinions.export   CSV; hidden ones: reason only
+    /matters/<id>/opinions.xlsx           GET       opinions.export_xlsx  the same rows as XLSX
     /matters/<id>/opinions/summary        GET/POST  opinions.summary  committee: 意见汇总
     /opinions/<id>/edit                   GET/POST  opinions.edit     author, within the window
     /opinions/<id>/agree                  POST      opinions.agree    resident, once (htmx: _agree)
@@ -38,7 +39,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..accounts.forms import ConfirmForm
-from ..core import photos
+from ..core import photos, xlsx
 from ..core.htmx import is_htmx, render
 from ..core.inputs import int_arg
 from ..core.spreadsheet import cell
@@ -248,24 +249,41 @@ def photo(opinion_id: int, name: str):
     return response
 
 
-@bp.get("/matters/<int:matter_id>/opinions.csv")
-def export(matter_id: int):
-    matter = visible_matter(matter_id)
-    out = io.StringIO()
-    out.write("\ufeff")  # so spreadsheet programs read the UTF-8 Chinese
-    writer = csv.writer(out)
-    writer.writerow([_("编号"), _("回复给"), _("态度"), _("发言人"), _("身份"), _("时间"),
-                     _("内容"), _("赞同")])
+def _export_rows(matter: Matter) -> tuple[list[str], list[list]]:
+    header = [_("编号"), _("回复给"), _("态度"), _("发言人"), _("身份"), _("时间"), _("内容"), _("赞同")]
+    rows = []
     for entry in listing.everything(matter, current_user):
         for e in [entry, *entry.replies]:
             o = e.opinion
             role = "、".join(x for x, on in ((_("提议人"), e.proposer), (_("居委会"), e.committee))
                             if on)
-            writer.writerow([cell(v) for v in (
-                o.id, o.parent_id or "", o.stance_enum.label if o.stance else "", e.author, role,
-                localtime(o.created_at), e.public_text, o.agree_count if not o.is_reply else "")])
+            rows.append([o.id, o.parent_id or "", o.stance_enum.label if o.stance else "", e.author,
+                         role, localtime(o.created_at), e.public_text,
+                         o.agree_count if not o.is_reply else ""])
+    return header, rows
+
+
+@bp.get("/matters/<int:matter_id>/opinions.csv")
+def export(matter_id: int):
+    matter = visible_matter(matter_id)
+    header, rows = _export_rows(matter)
+    out = io.StringIO()
+    out.write("\ufeff")  # so spreadsheet programs read the UTF-8 Chinese
+    writer = csv.writer(out)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([cell(v) for v in row])
     response = Response(out.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = f"attachment; filename=opinions-{matter.id}.csv"
+    return response
+
+
+@bp.get("/matters/<int:matter_id>/opinions.xlsx")
+def export_xlsx(matter_id: int):
+    matter = visible_matter(matter_id)
+    header, rows = _export_rows(matter)
+    response = Response(xlsx.workbook(_("居民意见"), header, rows), mimetype=xlsx.MIME)
+    response.headers["Content-Disposition"] = f"attachment; filename=opinions-{matter.id}.xlsx"
     return response
 
 

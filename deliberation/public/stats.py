@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask_babel import lazy_gettext
 from sqlalchemy import select
@@ -25,7 +25,7 @@ from sqlalchemy import select
 from ..core.time import utcnow
 from ..directory.models import Category, Community, Street
 from ..extensions import db
-from ..matters.models import Matter
+from ..matters.models import Matter, first_answer_overdue
 from ..matters.states import MatterState as S
 from . import sources
 from .period import Period
@@ -124,8 +124,7 @@ def compute(period: Period, community_id: int | None = None) -> Stats:
         stats.not_adopted += r.state == S.NOT_ADOPTED.value
         stats.closed += closed
         target = answer_days.get(r.community_id, 10)
-        stats.overdue += (r.state == S.SUBMITTED.value and r.first_answer_at is None
-                          and r.created_at + timedelta(days=target) < now)
+        stats.overdue += first_answer_overdue(r.state, r.first_answer_at, r.created_at, target, now)
         for key, _label, column in STAGES:
             reached = getattr(r, column)
             if reached is not None:

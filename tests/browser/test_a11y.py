@@ -19,8 +19,8 @@ AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 ROLE_ORDER = ("anonymous", "resident", "committee", "staff")
 # Not pages: JSON, files (CSV, calendar, feed, images) and the meeting's polled htmx fragment.
 NOT_PAGES = {"/healthz", "/tracking/photos/<key>", "/tracking/photos/<key>/thumb",
-             "/meetings/<int:meeting_id>/live/<view>"}
-FILE_SUFFIXES = (".csv", ".ics", ".json", ".atom", ".svg", ".jpg")
+             "/meetings/<int:meeting_id>/live/<view>", "/matters/new/similar"}
+FILE_SUFFIXES = (".csv", ".xlsx", ".webmanifest", ".ics", ".json", ".atom", ".svg", ".jpg")
 
 
 def _pages(world, objs) -> list[tuple[str, str]]:

@@ -82,7 +82,8 @@ def test_merge_carries_cosigners_and_followers_and_links_to_the_survivor(login, 
     assert extra.id in followers
     page = client.get(f"/matters/{later.id}").get_data(as_text=True)
     assert f"已合并到议题 #{earlier.id}" in page
-    assert f"并入议题 #{later.id}" in client.get(f"/matters/{earlier.id}").get_data(as_text=True)
+    survivor = client.get(f"/matters/{earlier.id}").get_data(as_text=True)
+    assert f"议题 #{later.id}「{later.title}」已并入本议题" in survivor  # issue 15: read backwards before
 
 
 def test_merge_into_a_later_or_other_community_matter_is_refused(login, world):

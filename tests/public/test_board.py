@@ -147,7 +147,7 @@ def test_manifest_and_icons_for_the_home_screen(client, world):
     for icon in manifest["icons"]:
         if icon["type"] != "image/png":
             continue
-        png = client.get("/static/" + icon["src"])
+        png = client.get(icon["src"])
         assert png.status_code == 200, icon["src"]
         image = Image.open(BytesIO(png.data))
         assert f"{image.width}x{image.height}" == icon["sizes"]

@@ -125,6 +125,8 @@ ACCESS: dict[str, tuple] = {
     # matters
     "/matters/": (lambda w, o: "/matters/", PUBLIC),
     "/matters/new": (lambda w, o: "/matters/new", LOGGED_IN),
+    # an htmx partial: anonymous callers get an empty box, not a login page swapped into it
+    "/matters/new/similar": (lambda w, o: "/matters/new/similar?title=楼道灯", PUBLIC),
     "/matters/mine": (lambda w, o: "/matters/mine", LOGGED_IN),
     "/matters/<int:matter_id>": (lambda w, o: f"/matters/{o['matter'].id}", PUBLIC),
     "/matters/<int:matter_id>/edit": (lambda w, o: f"/matters/{o['matter'].id}/edit", PROPOSER),
@@ -146,13 +148,17 @@ ACCESS: dict[str, tuple] = {
     "/notices/<int:matter_id>/print": (lambda w, o: f"/notices/{o['noticed'].id}/print", PUBLIC),
     "/exports": (lambda w, o: "/exports", STAFF),
     "/exports/<name>.csv": (lambda w, o: "/exports/matters.csv", STAFF),
+    "/exports/<name>.xlsx": (lambda w, o: "/exports/matters.xlsx", STAFF),
     "/open/matters.json": (lambda w, o: "/open/matters.json", PUBLIC),
     "/open/decisions.atom": (lambda w, o: "/open/decisions.atom", PUBLIC),
+    "/manifest.webmanifest": (lambda w, o: "/manifest.webmanifest", PUBLIC),
     # opinions
     "/matters/<int:matter_id>/opinions": (
         lambda w, o: f"/matters/{o['accepted'].id}/opinions", PUBLIC),
     "/matters/<int:matter_id>/opinions.csv": (
         lambda w, o: f"/matters/{o['accepted'].id}/opinions.csv", PUBLIC),
+    "/matters/<int:matter_id>/opinions.xlsx": (
+        lambda w, o: f"/matters/{o['accepted'].id}/opinions.xlsx", PUBLIC),
     "/matters/<int:matter_id>/opinions/summary": (
         lambda w, o: f"/matters/{o['accepted'].id}/opinions/summary", COMMITTEE_OF_A),
     "/opinions/<int:opinion_id>/edit": (lambda w, o: f"/opinions/{o['opinion'].id}/edit", AUTHOR),
