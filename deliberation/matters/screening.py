@@ -15,8 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..core import audit
-from ..core.inputs import int_arg
 from ..core.confirmation import ask, is_confirmed
+from ..core.inputs import int_arg
 from ..core.pagination import paginate
 from ..core.time import utcnow
 from ..directory.models import Street

@@ -31,8 +31,8 @@ from sqlalchemy.orm import selectinload
 
 from ..accounts.forms import ConfirmForm
 from ..accounts.models import User
-from ..core.inputs import int_arg
 from ..core.confirmation import ask, is_confirmed
+from ..core.inputs import int_arg
 from ..core.pagination import paginate
 from ..directory.models import Body
 from ..extensions import db

@@ -5,8 +5,8 @@ community council); a street-level council (议事会 with no community, the str
 decides every community's matters only when `street.council_decides` is on (default off).
 Also the iCal SEQUENCE of a meeting (`meeting.sequence`).
 
-Revision ID: 0013
-Revises: 0007
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-03 12:00:00
 
 """
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0013'
-down_revision = '0007'
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
