@@ -1,6 +1,6 @@
 """What the live-server benchmarks share: a fresh migrated database, a seeded meeting with an
 open vote, signed-in cookies made without logging in, gunicorn on a free loopback port, and
-the numbers (percentiles). `vote_storm.py` and `uploads.py` use it.
+the numbers (percentiles). `vote_storm.py`, `uploads.py` and `load.py` use it.
 """
 
 from __future__ import annotations

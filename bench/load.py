@@ -20,7 +20,6 @@ import random
 import re
 import secrets
 import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -31,6 +30,8 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from harness import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -182,26 +183,6 @@ def drive(port: int, info: dict, index: int, seconds: float, tally: Tally) -> No
                     tally.cosigned.add((user_id, target))
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_up(port: int, proc: subprocess.Popen) -> None:
-    for _ in range(100):
-        if proc.poll() is not None:
-            raise SystemExit("gunicorn exited during start-up")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("gunicorn did not answer /healthz")
-
-
 def workers_of(master: int) -> list[int]:
     try:
         children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
@@ -311,7 +292,7 @@ def main() -> int:
         cwd=ROOT, env=env)
     problems, earlier = [], set()
     try:
-        wait_up(port, gunicorn)
+        wait_for(port, gunicorn)
         print(f"gunicorn: {args.workers} workers on 127.0.0.1:{port}, {args.clients} clients")
         for name, kill in (("phase 1: mixed load", False), ("phase 2: one worker SIGKILLed", True)):
             tally = run_phase(name, port, info, args, gunicorn.pid if kill else None)

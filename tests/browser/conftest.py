@@ -121,3 +121,35 @@ def answer_next_dialog(page, accept: bool = True) -> list[str]:
 
     page.once("dialog", _answer)
     return seen
+
+
+def started_meeting(world, present=()):
+    """A started 幸福社区 committee meeting with one accepted matter on its agenda; `present`
+    are checked in."""
+    from datetime import datetime
+
+    from deliberation.matters import workflow
+    from deliberation.meetings import services
+
+    matter = world.matter(title="5 栋楼道灯坏了")
+    workflow.accept(matter, world.chair_a)
+    meeting = services.create_meeting(
+        world.chair_a, body_ids=[world.committee_a.id], title="幸福社区六月议事会",
+        starts_at=datetime(2026, 6, 1, 11, 30), place="社区活动中心", mode="in_person",
+        chair_id=world.chair_a.id, recorder_id=world.recorder_a.id)
+    services.add_item(meeting, matter, world.chair_a)
+    services.publish(meeting, world.chair_a)
+    services.start(meeting, world.chair_a)
+    for u in present:
+        services.check_in(meeting, u)
+    return meeting
+
+
+def meeting_in_debate(world, present=()):
+    """`started_meeting` with its one item open for debate: (meeting, item)."""
+    from deliberation.meetings import debate
+
+    meeting = started_meeting(world, present)
+    item = meeting.items[0]
+    debate.open_debate(item, world.chair_a)
+    return meeting, item

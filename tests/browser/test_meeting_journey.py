@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from playwright.sync_api import expect
 
-from deliberation.matters import workflow
-from deliberation.meetings import services
-from tests.browser.conftest import DESKTOP, answer_next_dialog, login, shot
+from tests.browser.conftest import DESKTOP, answer_next_dialog, login, shot, started_meeting
 from tests.factories import PASSWORD
 
 
 def test_meeting_vote_on_phones_projector_and_minutes(phone_page, world, commit_db):
-    matter = world.matter(title="5 栋楼道灯坏了")
-    workflow.accept(matter, world.chair_a)
-    meeting = services.create_meeting(
-        world.chair_a, body_ids=[world.committee_a.id], title="幸福社区六月议事会",
-        starts_at=datetime(2026, 6, 1, 11, 30), place="社区活动中心", mode="in_person",
-        chair_id=world.chair_a.id, recorder_id=world.recorder_a.id)
-    services.add_item(meeting, matter, world.chair_a)
-    services.publish(meeting, world.chair_a)
-    services.start(meeting, world.chair_a)
+    meeting = started_meeting(world)
+    matter = meeting.items[0].matter
     code, meeting_id, matter_id = meeting.checkin_code, meeting.id, matter.id
     chair_phone = world.chair_a.phone
     members = [(u.phone, u.display_name) for u in (world.member_a, world.recorder_a)]

@@ -3,34 +3,13 @@ the chair or a member is entering must survive that swap, while everything else 
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from playwright.sync_api import expect
 
 from deliberation.extensions import db
-from deliberation.matters import workflow
-from deliberation.meetings import debate, services
+from deliberation.meetings import debate
 from deliberation.meetings.models import AgendaItem
-from tests.browser.conftest import answer_next_dialog, login, shot
+from tests.browser.conftest import answer_next_dialog, login, meeting_in_debate, shot
 from tests.factories import PASSWORD
-
-
-def _meeting_in_debate(world, present=()):
-    """A started committee A meeting whose one item is open for debate."""
-    matter = world.matter(title="5 栋楼道灯坏了")
-    workflow.accept(matter, world.chair_a)
-    meeting = services.create_meeting(
-        world.chair_a, body_ids=[world.committee_a.id], title="幸福社区六月议事会",
-        starts_at=datetime(2026, 6, 1, 11, 30), place="社区活动中心", mode="in_person",
-        chair_id=world.chair_a.id, recorder_id=world.recorder_a.id)
-    services.add_item(meeting, matter, world.chair_a)
-    services.publish(meeting, world.chair_a)
-    services.start(meeting, world.chair_a)
-    for u in present:
-        services.check_in(meeting, u)
-    item = meeting.items[0]
-    debate.open_debate(item, world.chair_a)
-    return meeting, item
 
 
 def _not_swapped_yet(page, selector: str) -> None:
@@ -39,7 +18,7 @@ def _not_swapped_yet(page, selector: str) -> None:
 
 
 def test_chair_ballot_choice_survives_a_check_in(phone_page, world, commit_db):
-    meeting, item = _meeting_in_debate(world, present=(world.chair_a,))
+    meeting, item = meeting_in_debate(world, present=(world.chair_a,))
     meeting_id, item_id, code = meeting.id, item.id, meeting.checkin_code
     chair_phone, member_phone = world.chair_a.phone, world.member_a.phone
     commit_db()
@@ -82,7 +61,7 @@ def test_chair_ballot_choice_survives_a_check_in(phone_page, world, commit_db):
 
 
 def test_member_recusal_reason_survives_a_change_of_speaker(phone_page, world, commit_db):
-    meeting, item = _meeting_in_debate(world, present=(world.chair_a, world.member_a,
+    meeting, item = meeting_in_debate(world, present=(world.chair_a, world.member_a,
                                                       world.recorder_a))
     speaker = debate.request_to_speak(item, world.recorder_a, "for")
     meeting_id, speaker_id = meeting.id, speaker.id

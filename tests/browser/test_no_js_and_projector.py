@@ -3,32 +3,17 @@ the server's confirmation page; the projector is a clean full screen with the ch
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from playwright.sync_api import expect
 
 from deliberation.extensions import db
-from deliberation.matters import workflow
-from deliberation.meetings import debate, services, voting
+from deliberation.meetings import voting
 from deliberation.meetings.models import AgendaItem
-from tests.browser.conftest import login, shot
+from tests.browser.conftest import login, meeting_in_debate, shot
 from tests.factories import PASSWORD
 
 
 def _voting_meeting(world):
-    meeting = services.create_meeting(
-        world.chair_a, body_ids=[world.committee_a.id], title="幸福社区六月议事会",
-        starts_at=datetime(2026, 6, 1, 11, 30), place="社区活动中心", mode="in_person",
-        chair_id=world.chair_a.id, recorder_id=world.recorder_a.id)
-    matter = world.matter(title="5 栋楼道灯坏了")
-    workflow.accept(matter, world.chair_a)
-    services.add_item(meeting, matter, world.chair_a)
-    services.publish(meeting, world.chair_a)
-    services.start(meeting, world.chair_a)
-    for u in (world.chair_a, world.member_a):
-        services.check_in(meeting, u)
-    item = meeting.items[0]
-    debate.open_debate(item, world.chair_a)
+    meeting, item = meeting_in_debate(world, present=(world.chair_a, world.member_a))
     voting.open_vote(item, world.chair_a)
     voting.cast(item.id, world.member_a, "yes")
     return meeting, item

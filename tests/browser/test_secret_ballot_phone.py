@@ -3,30 +3,15 @@ same phone can still change the vote."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from playwright.sync_api import expect
 
-from deliberation.matters import workflow
-from deliberation.meetings import debate, services, voting
-from tests.browser.conftest import login, shot
+from deliberation.meetings import voting
+from tests.browser.conftest import login, meeting_in_debate, shot
 from tests.factories import PASSWORD
 
 
 def test_secret_vote_on_a_phone_shows_no_choice(phone_page, world, commit_db):
-    matter = world.matter(title="5 栋楼道灯坏了")
-    workflow.accept(matter, world.chair_a)
-    meeting = services.create_meeting(
-        world.chair_a, body_ids=[world.committee_a.id], title="幸福社区六月议事会",
-        starts_at=datetime(2026, 6, 1, 11, 30), place="社区活动中心", mode="in_person",
-        chair_id=world.chair_a.id, recorder_id=world.recorder_a.id)
-    services.add_item(meeting, matter, world.chair_a)
-    services.publish(meeting, world.chair_a)
-    services.start(meeting, world.chair_a)
-    for u in (world.member_a, world.recorder_a):
-        services.check_in(meeting, u)
-    item = meeting.items[0]
-    debate.open_debate(item, world.chair_a)
+    meeting, item = meeting_in_debate(world, present=(world.member_a, world.recorder_a))
     voting.open_vote(item, world.chair_a, ballot="secret")
     meeting_id, member_phone = meeting.id, world.member_a.phone
     commit_db()  # and touch no model afterwards: the test thread must not hold SQLite's write lock
