@@ -69,12 +69,9 @@ def _apply_decision(matter: Matter, form: ScreeningForm) -> None:
     elif d == "reject":
         workflow.reject(matter, current_user, reason=reason)
     elif d == "merge":
-        target = None
-        target_id = int_arg((form.target_id.data or "").strip().lstrip("#"))
-        if target_id is not None:
-            target = db.session.get(Matter, target_id)
+        target = _merge_target(form)
         if target is None:
-            raise workflow.Refused(_("请填写要合并到的议题编号（议题页标题旁的 # 号数字）。"))
+            raise workflow.Refused(_no_target())
         workflow.merge(matter, current_user, target=target, reason=reason)
     if (form.note.data or "").strip():
         audit.record(actor_id=current_user.id, subject_type="matter", subject_id=matter.id,
@@ -85,11 +82,23 @@ DECISION_FIELDS = {"accept": ("title", "scope"), "return": (), "merge": ("target
                    "refer": ("department",), "reject": ()}
 
 
+def _no_target() -> str:
+    return _("请填写要合并到的议题编号（议题页标题旁的 # 号数字）。")
+
+
+def _merge_target(form: ScreeningForm) -> Matter | None:
+    target_id = int_arg((form.target_id.data or "").strip().lstrip("#"))
+    return db.session.get(Matter, target_id) if target_id is not None else None
+
+
 def _input_problem(form: ScreeningForm) -> str | None:
     """A missing reason (or department, target) before the confirmation, not after it."""
     values = {"reason": form.reason.data, "department": form.department.data,
               "target": (form.target_id.data or "").strip().lstrip("#")}
-    return workflow.input_problem(form.decision.data, **values)
+    problem = workflow.input_problem(form.decision.data, **values)
+    if problem is None and form.decision.data == "merge" and _merge_target(form) is None:
+        problem = _no_target()
+    return problem
 
 
 def _summary(matter: Matter, form: ScreeningForm) -> list[tuple[str, str]]:

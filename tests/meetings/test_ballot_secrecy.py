@@ -27,6 +27,7 @@ CHOICES = ["yes", "no", "yes", "abstain", "no", "yes"]
 
 def secret_vote(world, n: int):
     """An open secret phone vote of a council of `n` checked-in members, run by staff."""
+    world.street.council_decides = True  # a street-level council decides the community's matter
     body = Body(name="议事会", kind=BodyKind.COUNCIL.value)
     db.session.add(body)
     db.session.flush()
@@ -82,7 +83,7 @@ def test_wal_replay_links_no_voter_to_a_choice(world, login, app, tmp_path):
         assert phone.post_form(f"/meetings/items/{item_id}/vote", {"choice": choice}).status_code == 303
     assert phones[2].post_form(f"/meetings/items/{item_id}/vote", {"choice": "no"}).status_code == 303
     truth[members[2].id] = "no"
-    assert chair.post_form(f"/meetings/items/{item_id}/close").status_code == 302
+    assert chair.post_form(f"/meetings/items/{item_id}/close", {"confirmed": "1"}).status_code == 302
     wal = Path(f"{path}-wal").read_bytes()
 
     links, commits = attack.link_by_wal(base, wal, tmp_path, item_id)
@@ -139,7 +140,7 @@ def test_xmin_join_names_no_voter(world, login):
     db.session.commit()
     with db.engine.connect() as conn:
         during = attack.named_by_xmin(conn, item_id, tables)
-    assert login(world.staff).post_form(f"/meetings/items/{item_id}/close").status_code == 302
+    assert login(world.staff).post_form(f"/meetings/items/{item_id}/close", {"confirmed": "1"}).status_code == 302
     with db.engine.connect() as conn:
         after = attack.named_by_xmin(conn, item_id, tables)
         voters = conn.execute(text("SELECT count(*) FROM ballot_cast WHERE item_id = :i"),

@@ -17,6 +17,7 @@ from .conftest import accepted_matter
 
 def nine_member_vote(world, ballot: str):
     """A council of 9; 5 checked in (the quorum: more than half); the vote open."""
+    world.street.council_decides = True  # a street-level council decides the community's matter
     body = Body(name="议事会", kind=BodyKind.COUNCIL.value)
     db.session.add(body)
     db.session.flush()
@@ -49,7 +50,7 @@ def test_closing_after_members_left_is_refused_and_the_item_can_be_deferred(worl
         r = chair.post_form(f"/meetings/{meeting.id}/attendance", {"user_id": u.id, "present": "0"})
         assert r.status_code == 302
 
-    r = chair.post_form(f"/meetings/items/{item.id}/close")
+    r = chair.post_form(f"/meetings/items/{item.id}/close", {"confirmed": "1"})
     assert r.status_code == 302
     page = chair.get(f"/meetings/{meeting.id}/chair").get_data(as_text=True)
     assert "现在不足法定人数：本项应到 9 人，需到会 5 人，现在实到 2 人，不能宣布表决结果。" in page
@@ -59,7 +60,7 @@ def test_closing_after_members_left_is_refused_and_the_item_can_be_deferred(worl
     assert db.session.get(Matter, matter.id).state == "scheduled"
 
     # the chair defers it (the votes cast are void); the minutes show who was really there
-    assert chair.post_form(f"/meetings/items/{item.id}/defer").status_code == 302
+    assert chair.post_form(f"/meetings/items/{item.id}/defer", {"confirmed": "1"}).status_code == 302
     db.session.expire_all()
     closed = db.session.get(AgendaItem, item.id)
     assert (closed.state, closed.outcome, closed.yes) == ("closed", "deferred", None)
@@ -75,15 +76,15 @@ def test_the_vote_closes_once_members_are_back(world, login):
         assert login(u).post_form(f"/meetings/items/{item.id}/vote", {"choice": "yes"}).status_code == 303
     chair = login(world.staff)
     chair.post_form(f"/meetings/{meeting.id}/attendance", {"user_id": members[4].id, "present": "0"})
-    chair.post_form(f"/meetings/items/{item.id}/close")
+    chair.post_form(f"/meetings/items/{item.id}/close", {"confirmed": "1"})
     db.session.expire_all()
     assert db.session.get(AgendaItem, item.id).state == "voting"
     # with a quorum the chair may not throw the votes away by deferring
     chair.post_form(f"/meetings/{meeting.id}/attendance", {"user_id": members[4].id, "present": "1"})
-    chair.post_form(f"/meetings/items/{item.id}/defer")
+    chair.post_form(f"/meetings/items/{item.id}/defer", {"confirmed": "1"})
     db.session.expire_all()
     assert db.session.get(AgendaItem, item.id).state == "voting"
-    assert chair.post_form(f"/meetings/items/{item.id}/close").status_code == 302
+    assert chair.post_form(f"/meetings/items/{item.id}/close", {"confirmed": "1"}).status_code == 302
     db.session.expire_all()
     closed = db.session.get(AgendaItem, item.id)
     assert (closed.outcome, closed.yes, closed.present_base, closed.members_base) == ("adopted", 3, 5, 9)

@@ -54,7 +54,8 @@ def test_the_choice_is_saved_on_the_account_and_follows_the_next_login(world, lo
 def test_a_notice_written_in_chinese_is_read_in_english(world, login):
     m = world.matter()
     login(world.member_a).post_form(f"/screening/{m.id}", {"decision": "return",
-                                                           "reason": "请补充是几单元"})
+                                                           "reason": "请补充是几单元",
+                                                           "confirmed": "1"})
     staff = login(world.staff)  # the actor's locale is zh_CN while the notice is made
     staff.post_form(f"/matters/{m.id}/follow")
     cosigner = login(world.resident_a2)
@@ -127,7 +128,8 @@ def test_committee_hears_of_a_new_matter_and_a_resubmission_once_each(world, log
 
     login(world.chair_a).post_form("/notifications/read")
     login(world.member_a).post_form(f"/screening/{m.id}", {"decision": "return",
-                                                           "reason": "请补充是几单元"})
+                                                           "reason": "请补充是几单元",
+                                                           "confirmed": "1"})
     assert login(world.resident_a).post_form(f"/matters/{m.id}/resubmit").status_code == 302
     again = _notes(world.chair_a, "to_screen")
     assert len(again) == 2 and again[-1].read_at is None

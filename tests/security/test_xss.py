@@ -54,6 +54,7 @@ NOT_USER_TEXT = {
     "phase.key", "rating.choice", "report_photo.file_key", "spending.receipt_key",
     "opinion.stance", "opinion.photo_key", "opinion.visibility", "opinion_report.reason",
     "opinion_report.resolution",
+    "user.locale",  # zh_CN or en, a CHECK constraint
 }
 # Fields that must be seen (escaped) on some page: proof the crawl reaches what it should.
 MUST_SHOW_FORMS = {"title", "description", "place", "display_name", "household", "name", "scope",
