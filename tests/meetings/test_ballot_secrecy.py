@@ -140,7 +140,8 @@ def test_xmin_join_names_no_voter(world, login):
     db.session.commit()
     with db.engine.connect() as conn:
         during = attack.named_by_xmin(conn, item_id, tables)
-    assert login(world.staff).post_form(f"/meetings/items/{item_id}/close", {"confirmed": "1"}).status_code == 302
+    staff = login(world.staff)
+    assert staff.post_form(f"/meetings/items/{item_id}/close", {"confirmed": "1"}).status_code == 302
     with db.engine.connect() as conn:
         after = attack.named_by_xmin(conn, item_id, tables)
         voters = conn.execute(text("SELECT count(*) FROM ballot_cast WHERE item_id = :i"),
