@@ -9,8 +9,11 @@ import re
 
 from deliberation.extensions import db
 from deliberation.meetings.models import SpeakRequest
-from tests.meetings.conftest import accepted_matter, meeting_of  # noqa: F401 (a fixture)
+from tests.meetings import conftest as meetings
+from tests.meetings.conftest import accepted_matter
 from tests.opinions.conftest import say
+
+meeting_of = meetings.meeting_of  # the meetings tests' fixture, used here too
 
 CHINESE_PUNCTUATION = re.compile(r"[，。：（）！？「」、；]")
 OK = {"confirmed": "1"}
@@ -129,3 +132,13 @@ def test_screening_stats_and_exports_use_english_punctuation(world, login, clien
     assert _chinese_punctuation(exports) == []
     _english(client)
     assert _chinese_punctuation(client.get("/stats").text) == []
+
+
+def test_a_missing_field_is_named_in_english_with_english_punctuation(world, login):
+    m = world.matter(title="Lamp in block 5", description="Dark at night", place="Block 5")
+    chair = login(world.chair_a)
+    _english(chair)
+    r = chair.post_form(f"/screening/{m.id}", {"decision": "reject", "note": "kept"})
+    assert r.status_code == 422
+    assert "requires: a reason or explanation." in r.text
+    assert _chinese_punctuation(r.text) == []
