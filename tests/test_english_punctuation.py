@@ -142,3 +142,39 @@ def test_a_missing_field_is_named_in_english_with_english_punctuation(world, log
     assert r.status_code == 422
     assert "requires: a reason or explanation." in r.text
     assert _chinese_punctuation(r.text) == []
+
+
+def test_tracking_pages_use_english_punctuation(world, login, client):
+    from deliberation.matters.states import MatterState
+    from tests.tracking.conftest import add_implementer, assign, put_in
+
+    add_implementer(world)
+    matter = put_in(world.matter(title="Lamp in block 5", description="Dark at night",
+                                 place="Block 5"), MatterState.IN_PROGRESS)
+    assign(matter, world)
+    shop = login(world.shop_owner)
+    _english(shop)
+    for form in ({"kind": "materials", "description": "LED bulbs", "quantity": "20",
+                  "organisation_id": world.shop.id},
+                 {"kind": "money", "description": "Repairs", "amount": "300", "organisation_id": "0"}):
+        assert shop.post_form(f"/tracking/{matter.id}/pledge", form).status_code == 302
+    _english(client)
+    resources_page = client.get("/resources").text
+    assert "LED bulbs (20)" in resources_page
+    detail = client.get(f"/matters/{matter.id}").text
+    assert re.search(r'id="pledge-totals">[^<]*; ', detail)
+    staff, worker = login(world.staff), login(world.extra["worker"])
+    _english(staff)
+    _english(worker)
+    pages = {
+        "resources": resources_page, "detail": detail,
+        "pledge": shop.get(f"/tracking/{matter.id}/pledge").text,
+        "assign": staff.get(f"/tracking/{matter.id}/assign").text,
+        "report": worker.get(f"/tracking/{matter.id}/report").text,
+        "spending": worker.get(f"/tracking/{matter.id}/spending").text,
+        "done": worker.get(f"/tracking/{matter.id}/done").text,
+        "ledger": client.get(f"/tracking/{matter.id}/ledger").text,
+    }
+    for name, page in pages.items():
+        assert "Lamp in block 5" in page, name
+        assert _chinese_punctuation(page) == [], name
