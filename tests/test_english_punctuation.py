@@ -178,3 +178,23 @@ def test_tracking_pages_use_english_punctuation(world, login, client):
     for name, page in pages.items():
         assert "Lamp in block 5" in page, name
         assert _chinese_punctuation(page) == [], name
+
+
+def test_late_phases_are_listed_with_english_commas(world, app):
+    from datetime import timedelta
+
+    from flask_babel import force_locale
+
+    from deliberation.core.time import utcnow
+    from deliberation.tracking import assignment
+    from tests.tracking.conftest import add_implementer
+
+    add_implementer(world)
+    due = utcnow().date() + timedelta(days=10)
+    late = {k: due + timedelta(days=5) for k in list(assignment.default_phase_dates(due, due))[:2]}
+    with app.test_request_context(), force_locale("en"):
+        problem = assignment.plan_problem(organisation_id=world.extra["org"].id,
+                                          lead_id=world.extra["worker"].id, due_on=due,
+                                          phase_dues=late)
+    assert problem.startswith("Phase dates cannot be later than the deadline: ")
+    assert ", " in problem and _chinese_punctuation(problem) == []
