@@ -198,3 +198,30 @@ def test_late_phases_are_listed_with_english_commas(world, app):
                                           phase_dues=late)
     assert problem.startswith("Phase dates cannot be later than the deadline: ")
     assert ", " in problem and _chinese_punctuation(problem) == []
+
+
+def test_notice_rating_and_closing_pages_use_english_punctuation(world, login):
+    from deliberation.matters.states import MatterState
+    from tests.tracking.conftest import add_implementer, assign, put_in
+
+    add_implementer(world)
+    notice = put_in(world.matter(title="Bench", description="Broken", place="Park"),
+                    MatterState.IN_NOTICE, window_days=3)
+    rated = world.matter(title="Lamp in block 5", description="Dark at night", place="Block 5")
+    put_in(rated, MatterState.IN_PROGRESS)
+    assign(rated, world)
+    put_in(rated, MatterState.IN_EVALUATION, window_days=3)
+    staff = login(world.staff)
+    _english(staff)
+    printed = staff.get(f"/notices/{notice.id}/print").text
+    assert re.search(r"<title>[^<]*: Bench", printed)
+    resident = login(world.resident_a2)
+    _english(resident)
+    pages = {"print": printed}
+    for name, c in (("rate", resident), ("close", staff), ("decide", staff)):
+        r = c.get(f"/tracking/{rated.id}/{name}")
+        assert r.status_code == 200, name
+        pages[name] = r.text
+    assert re.search(r"<title>[^<]*: Lamp in block 5", pages["rate"])
+    for name, page in pages.items():
+        assert _chinese_punctuation(page) == [], name
