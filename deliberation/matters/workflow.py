@@ -292,7 +292,7 @@ def input_problem(name: str, **values: Any) -> str | None:
     missing = [f for f in t.required if not (str(values.get(f) or "").strip())]
     if missing:
         return gettext("执行「%(action)s」需要填写：%(fields)s。", action=gettext(t.label),
-                       fields="、".join(FIELD_LABELS.get(f, f) for f in missing))
+                       fields=gettext("、").join(str(FIELD_LABELS.get(f, f)) for f in missing))
     return None
 
 
@@ -305,9 +305,10 @@ def _check_venue(matter: Matter, t: Transition, actor: User | None, venue: Venue
         raise Refused(problem)
 
 
-FIELD_LABELS = {
-    "reason": "理由或说明", "target": "合并到的议题", "department": "转办部门",
-    "meeting_id": "会议", "vote_id": "表决记录",
+FIELD_LABELS = {  # lazy: read in the reader's language when the message is built
+    "reason": lazy_gettext("理由或说明"), "target": lazy_gettext("合并到的议题"),
+    "department": lazy_gettext("转办部门"), "meeting_id": lazy_gettext("会议"),
+    "vote_id": lazy_gettext("表决记录"),
 }
 
 

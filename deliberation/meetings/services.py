@@ -138,7 +138,7 @@ def create_meeting(actor: User, *, body_ids: list[int], title: str, starts_at: d
     others = [b.name for b in bodies if b.id not in allowed]
     if others:
         raise Forbidden(gettext("您不能召集「%(b)s」开会：只有它的主任、召集人、秘书或社工站工作人员可以。",
-                                b="、".join(others)))
+                                b=gettext("、").join(others)))
     ids = [b.id for b in bodies]
     if chair_id not in {u.id for u in chair_candidates(ids)} and not _is_staff(chair_id):
         raise MeetingError(gettext("主持人须是这些议事主体的主任、召集人或秘书，或社工站工作人员。"))

@@ -255,7 +255,7 @@ def _export_rows(matter: Matter) -> tuple[list[str], list[list]]:
     for entry in listing.everything(matter, current_user):
         for e in [entry, *entry.replies]:
             o = e.opinion
-            role = "、".join(x for x, on in ((_("提议人"), e.proposer), (_("居委会"), e.committee))
+            role = _("、").join(x for x, on in ((_("提议人"), e.proposer), (_("居委会"), e.committee))
                             if on)
             rows.append([o.id, o.parent_id or "", o.stance_enum.label if o.stance else "", e.author,
                          role, localtime(o.created_at), e.public_text,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+
 WIDTH = 360          # viewBox width; the SVG scales to the screen
 PLOT = 280           # the longest bar; the rest is room for the value at its end
 LABEL_H = 28         # a row's label line
@@ -49,9 +51,10 @@ class Chart:
     @property
     def summary(self) -> str:
         """A one-line reading for screen readers (the table below has every number)."""
-        parts = [f"{r.label}：" + "，".join(f"{b.series} {b.text}" for b in r.bars)
+        # The punctuation is the reader's: an English screen reader reads "Title. A: x, y; B: ..."
+        parts = [f"{r.label}{_('：')}" + _("，").join(f"{b.series} {b.text}" for b in r.bars)
                  for r in self.rows]
-        return f"{self.title}。" + "；".join(parts)
+        return f"{self.title}{_('。')}" + _("；").join(parts)
 
 
 def show(value: float | None, decimals: int) -> str:

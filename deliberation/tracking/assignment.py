@@ -78,7 +78,7 @@ def plan_problem(*, organisation_id: int, lead_id: int, due_on: date,
             return problem
     late = [PhaseKey(k).label for k, d in phase_dues.items() if d > due_on]
     if late:
-        return gettext("阶段日期不能晚于完成期限：%(names)s。", names="、".join(map(str, late)))
+        return gettext("阶段日期不能晚于完成期限：%(names)s。", names=gettext("、").join(map(str, late)))
     return None
 
 
@@ -101,7 +101,7 @@ def assign(matter: Matter, actor: User, *, organisation_id: int, lead_id: int, b
     dropped = [p for p in (a.phases if a else []) if p.key not in phase_dues]
     if done := [p.phase.label for p in dropped if p.done_at is not None]:
         raise workflow.Refused(gettext("已完成的阶段不能从计划中去掉：%(names)s。",
-                                       names="、".join(map(str, done))))
+                                       names=gettext("、").join(map(str, done))))
     action = "reassign" if a else "assign"
     if a is None:
         a = Assignment(matter_id=matter.id, assigned_by_id=actor.id, created_at=now)

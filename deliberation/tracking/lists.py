@@ -32,7 +32,7 @@ from .models import Offer
 
 
 def organisation_choices() -> list[tuple[int, str]]:
-    return [(o.id, f"{o.name}（{o.kind_label}）") for o in db.session.scalars(
+    return [(o.id, o.name + _("（%(s)s）", s=o.kind_label)) for o in db.session.scalars(
         select(Organisation).order_by(Organisation.name))]
 
 
@@ -43,8 +43,8 @@ def lead_choices() -> list[tuple[int, str]]:
         .join(Organisation).order_by(Organisation.name, User.display_name)).all()
     staff = db.session.scalars(select(User).where(User.role.in_([Role.STAFF.value]))
                                .order_by(User.display_name)).all()
-    return ([(u.id, f"{u.display_name}（{org}）") for u, org in rows]
-            + [(u.id, f"{u.display_name}（{_('社工站')}）") for u in staff])
+    return ([(u.id, u.display_name + _("（%(s)s）", s=org)) for u, org in rows]
+            + [(u.id, u.display_name + _("（%(s)s）", s=_("社工站"))) for u in staff])
 
 
 @bp.get("/progress")
