@@ -71,7 +71,8 @@ def seed(voters: int):
     from deliberation.meetings.models import Attendance
 
     pw = generate_password_hash("not-used-bench-only")
-    street = Street(name="压测街道")
+    # The storm's council is street-level: the street lets it decide its communities' matters.
+    street = Street(name="压测街道", council_decides=True)
     db.session.add(street)
     db.session.flush()
     community = Community(name="压测社区", street_id=street.id)

@@ -102,7 +102,7 @@ def storm(port: int, item_id: int, creds: dict, chair: tuple[str, str], args) ->
     for t in threads:
         t.join()
     elapsed = time.monotonic() - started
-    close_status = post(port, f"/meetings/items/{item_id}/close", *chair)
+    close_status = post(port, f"/meetings/items/{item_id}/close", *chair, confirmed="1")
     late = post(port, path, *next(iter(creds.values())), choice="yes")
     return {"latencies": sorted(latencies), "statuses": statuses, "elapsed": elapsed, "last": last,
             "close": close_status, "late": late}
