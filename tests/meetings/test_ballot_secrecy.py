@@ -11,14 +11,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from deliberation.directory.models import Body, BodyKind, BodyRole, Membership
 from deliberation.extensions import db
-from deliberation.meetings import debate, services, voting
+from deliberation.meetings import voting
 from deliberation.meetings.models import AgendaItem, Choice
-from tests import factories
 
 from . import secrecy_attacks as attack
-from .conftest import accepted_matter
+from .conftest import council_vote
 from .test_vote_storm import Voter, server, signed_in, storm  # noqa: F401 (server: a fixture)
 
 # Six voters with mixed choices, so a count that moves names one of them; voter 2 changes once.
@@ -27,26 +25,7 @@ CHOICES = ["yes", "no", "yes", "abstain", "no", "yes"]
 
 def secret_vote(world, n: int):
     """An open secret phone vote of a council of `n` checked-in members, run by staff."""
-    world.street.council_decides = True  # a street-level council decides the community's matter
-    body = Body(name="议事会", kind=BodyKind.COUNCIL.value)
-    db.session.add(body)
-    db.session.flush()
-    members = [factories.user(world.a, name=f"代表{i}") for i in range(n)]
-    db.session.add_all(Membership(body_id=body.id, user_id=u.id, role=BodyRole.MEMBER.value) for u in members)
-    matter = accepted_matter(world)
-    staff = db.session.get(type(world.staff), world.staff.id)
-    meeting = services.create_meeting(staff, body_ids=[body.id], title="代表会议",
-                                      starts_at=matter.created_at, place="礼堂", mode="in_person",
-                                      chair_id=staff.id, recorder_id=staff.id)
-    services.add_item(meeting, matter, staff)
-    services.publish(meeting, staff)
-    services.start(meeting, staff)
-    for u in members:
-        services.check_in(meeting, u)
-    item = meeting.items[0]
-    debate.open_debate(item, staff)
-    voting.open_vote(item, staff, ballot="secret")
-    db.session.commit()
+    _, _, item, members = council_vote(world, n, n, "secret")
     return item, members
 
 

@@ -5,39 +5,16 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from deliberation.directory.models import Body, BodyKind, BodyRole, Membership
 from deliberation.extensions import db
 from deliberation.matters.models import Matter
-from deliberation.meetings import debate, services, voting
 from deliberation.meetings.models import AgendaItem, BallotBox
-from tests import factories
 
-from .conftest import accepted_matter
+from .conftest import council_vote
 
 
 def nine_member_vote(world, ballot: str):
     """A council of 9; 5 checked in (the quorum: more than half); the vote open."""
-    world.street.council_decides = True  # a street-level council decides the community's matter
-    body = Body(name="议事会", kind=BodyKind.COUNCIL.value)
-    db.session.add(body)
-    db.session.flush()
-    members = [factories.user(world.a, name=f"代表{i}") for i in range(9)]
-    db.session.add_all(Membership(body_id=body.id, user_id=u.id, role=BodyRole.MEMBER.value) for u in members)
-    matter = accepted_matter(world)
-    staff = db.session.get(type(world.staff), world.staff.id)
-    meeting = services.create_meeting(staff, body_ids=[body.id], title="代表会议",
-                                      starts_at=matter.created_at, place="礼堂", mode="in_person",
-                                      chair_id=staff.id, recorder_id=staff.id)
-    services.add_item(meeting, matter, staff)
-    services.publish(meeting, staff)
-    services.start(meeting, staff)
-    for u in members[:5]:
-        services.check_in(meeting, u)
-    item = meeting.items[0]
-    debate.open_debate(item, staff)
-    voting.open_vote(item, staff, ballot=ballot)
-    db.session.commit()
-    return matter, meeting, item, members
+    return council_vote(world, 9, 5, ballot)
 
 
 @pytest.mark.parametrize("ballot", ["open", "secret"])
