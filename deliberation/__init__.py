@@ -33,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     _init_extensions(app)
+    _init_packages(app)
     _register_blueprints(app)
     _init_request_cycle(app)
 
@@ -91,6 +92,16 @@ def _init_extensions(app: Flask) -> None:
     templating.init_app(app)
 
 
+def _init_packages(app: Flask) -> None:
+    """Each package plugs into the spine; the boot fails if the wiring is incomplete."""
+    from . import matters, meetings, opinions, public, tracking
+    from .matters import spine
+
+    for package in (matters, meetings, tracking, opinions, public):
+        package.init_app(app)
+    spine.check_wiring()
+
+
 def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .directory.views import bp as admin_bp
@@ -137,9 +148,11 @@ def _select_locale() -> str:
 def _init_request_cycle(app: Flask) -> None:
     """Services flush; the request commits once when it succeeds and rolls back otherwise."""
 
+    from .core.errors import refused
+
     @app.after_request
     def _commit(response):
-        if response.status_code < 400:
+        if response.status_code < 400 and not refused():
             db.session.commit()
         else:
             db.session.rollback()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask_babel import gettext, lazy_gettext
 from sqlalchemy import select
 
-from ..core import audit
+from ..core import audit, errors
 from ..core.time import utcnow
 from ..directory.models import Community, Street
 from ..extensions import db
@@ -30,7 +30,7 @@ ACTS = {
 }
 
 
-class NotAllowed(Exception):
+class NotAllowed(errors.Forbidden):
     """The user may not verify this resident."""
 
 

@@ -1,13 +1,53 @@
-"""Friendly error pages in Chinese."""
+"""One error vocabulary for every package, and friendly error pages in Chinese.
+
+A service refuses an action by raising `Forbidden` (the user may not: 403) or `Refused` (the
+state or the input does not allow it: 409, or 422 when a typed `field` is wrong). `str(error)` is
+the message for the user in their language. Raising either marks the request as refused, so the
+commit hook rolls back even when the view catches the error and redirects: no view rolls back by
+hand. A view that can re-render its form with what was typed catches the error and does so; one
+that does not gets the app-level page with the message.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, g, has_request_context, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import SecurityError
 
 from .htmx import is_htmx
+
+
+class ActionError(Exception):
+    """An action a service refused; `str(error)` is the user's message."""
+
+    status = 409
+
+    def __init__(self, message: str = "", *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+        if has_request_context():
+            g.refused = True  # the commit hook never commits a refused request
+
+
+class Forbidden(ActionError):
+    """This user may not do this (403)."""
+
+    status = 403
+
+
+class Refused(ActionError):
+    """The state or the input does not allow it now (409; 422 with the field that is wrong)."""
+
+    def __init__(self, message: str = "", *, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        if field is not None:
+            self.status = 422
+
+
+def refused() -> bool:
+    """Did a service refuse something during this request?"""
+    return bool(g.get("refused"))
 
 
 def init_app(app: Flask) -> None:
@@ -45,6 +85,12 @@ def init_app(app: Flask) -> None:
                 "这个账号（或这个网络）登录失败的次数太多，暂时不能登录。请稍后再试；"
                 "忘记密码请联系社工站重置。"))
         return page(429, _("操作太频繁"), _("尝试次数过多，请稍等几分钟再试。"))
+
+    @app.errorhandler(ActionError)
+    def action_refused(e: ActionError):
+        if e.status == 403:
+            return page(403, _("没有权限"), str(e) or _("您没有权限执行这个操作。"))
+        return page(e.status, _("不能执行这个操作"), str(e))
 
     @app.errorhandler(500)
     def server_error(_e):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from flask_babel import format_datetime
+
 _frozen: datetime | None = None
 
 
@@ -18,3 +20,8 @@ def freeze(moment: datetime | None) -> None:
     """Fix the clock (tests and the demo data use this); `None` releases it."""
     global _frozen
     _frozen = moment
+
+
+def localtime(value: datetime | None) -> str:
+    """Stored naive UTC → the street's local time (Asia/Shanghai by default)."""
+    return format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""

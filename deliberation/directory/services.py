@@ -7,12 +7,12 @@ from typing import Any
 from flask_babel import gettext
 from sqlalchemy.exc import IntegrityError
 
-from ..core import audit
+from ..core import audit, errors
 from ..extensions import db
 from .models import Body, BodyKind, Membership, Organisation, OrganisationMember
 
 
-class DirectoryError(Exception):
+class DirectoryError(errors.Refused):
     pass
 
 

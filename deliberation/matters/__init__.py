@@ -1,0 +1,12 @@
+"""Matters: filing, co-signing, screening, and the spine every later stage plugs into."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from . import templating, workflow  # noqa: F401  (the workflow registers its own rules)
+
+    app.jinja_env.globals.update(state_label=templating.state_label,
+                                 actor_name=templating.actor_name)

@@ -9,22 +9,23 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User
-from ..core import audit
+from ..core import audit, errors
 from ..core.photos import StoredPhoto
 from ..core.time import utcnow
 from ..directory.models import Category, Community
 from ..extensions import db
 from ..notifications import services as notifications
 from ..notifications.messages import N_
-from . import workflow
+from . import follows, workflow
 from .models import Channel, Matter, MatterPhoto
 from .states import MatterState
 
 
-class FilingError(Exception):
+class FilingError(errors.Refused):
+    """A filing the input does not allow; `field` names what to correct (422)."""
+
     def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, field=field)
 
 
 def file_matter(*, filer: User, title: str, description: str, category_id: int, place: str = "",
@@ -78,7 +79,7 @@ def file_matter(*, filer: User, title: str, description: str, category_id: int, 
         details={"channel": channel.value, "category": category.name, "photos": len(photos)},
     )
     if matter.proposer_id:
-        notifications.follow(matter, matter.proposer_id)
+        follows.follow(matter, matter.proposer_id)
     notifications.notify_committee(
         matter, kind=SCREENING_KIND, entry=entry, exclude={filer.id},
         message=N_("新议题「%(t)s」等待居委会初审。", t=matter.title))

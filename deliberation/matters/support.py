@@ -18,19 +18,21 @@ from sqlalchemy.orm import joinedload
 
 from ..accounts import verification
 from ..accounts.models import User
+from ..core import errors
 from ..core.pagination import Page, paginate
 from ..core.time import utcnow
 from ..database import dialect_insert
 from ..extensions import db
 from ..notifications import services as notifications
 from ..notifications.messages import N_plural
+from . import follows
 from .models import Cosign, Matter
 from .states import COSIGN_OPEN
 
 OPEN_VALUES = [s.value for s in COSIGN_OPEN]
 
 
-class CosignRefused(Exception):
+class CosignRefused(errors.Refused):
     """Co-signing is not possible; the message is for the user."""
 
 
@@ -84,7 +86,7 @@ def cosign(matter: Matter, user: User) -> bool:
                 {matter.proposer_id}, kind="cosign", matter=matter,
                 message=N_plural("又有一位居民附议，现在共 %(num)d 人附议。",
                                  "又有 %(num)d 位居民附议了。", matter.cosign_count))
-    notifications.follow(matter, user.id)
+    follows.follow(matter, user.id)
     return added
 
 
@@ -112,7 +114,7 @@ def public_name(name: str) -> str:
 def is_following(matter: Matter, user: User | None) -> bool:
     if user is None or not user.is_authenticated:
         return False
-    return notifications.is_following(matter, user.id)
+    return follows.is_following(matter, user.id)
 
 
 def my_matters(user: User, filed_page: str | None = None, signed_page: str | None = None,

@@ -21,8 +21,7 @@ from ..accounts.forms import ConfirmForm
 from ..core import photos
 from ..core.htmx import is_htmx, render
 from ..extensions import db
-from ..notifications import services as notifications
-from . import filing, support
+from . import filing, follows, support
 from .models import Matter, MatterPhoto
 from .views import bp, detail_context, visible_matter
 
@@ -81,7 +80,7 @@ def cosign(matter_id: int):
 def follow(matter_id: int):
     matter = visible_matter(matter_id)
     _checked_form()
-    notifications.follow(matter, current_user.id)
+    follows.follow(matter, current_user.id)
     return _answer(matter, _("已关注。议题有进展时会通知您。"))
 
 
@@ -90,7 +89,7 @@ def follow(matter_id: int):
 def unfollow(matter_id: int):
     matter = visible_matter(matter_id)
     _checked_form()
-    notifications.unfollow(matter, current_user.id)
+    follows.unfollow(matter, current_user.id)
     return _answer(matter, _("已取消关注。"))
 
 

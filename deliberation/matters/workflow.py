@@ -10,21 +10,20 @@ tracking call these functions; nothing else assigns `Matter.state`.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from flask_babel import gettext, lazy_gettext
 from sqlalchemy import select, update
 
-from ..core import audit
-from ..core.templating import localtime
-from ..core.time import utcnow
+from ..core import audit, errors, labels
+from ..core.time import localtime, utcnow
 from ..directory.models import BodyRole, Street
 from ..extensions import db
 from ..notifications import services as notifications
 from ..notifications.messages import N_
+from . import follows, spine
 from .models import Cosign, Follow, Matter
 from .states import TERMINAL, MatterState
 
@@ -34,15 +33,15 @@ if TYPE_CHECKING:
 S = MatterState
 
 
-class WorkflowError(Exception):
+class WorkflowError(errors.ActionError):
     """A refused transition; `str(error)` is a message for the user, in their language."""
 
 
-class NotAllowed(WorkflowError):
+class NotAllowed(WorkflowError, errors.Forbidden):
     """The actor may not do this to this matter (views answer 403)."""
 
 
-class Refused(WorkflowError):
+class Refused(WorkflowError, errors.Refused):
     """The matter's state or the input does not allow it (views show the message, 409/422)."""
 
 
@@ -57,19 +56,111 @@ class Venue(Protocol):
     def is_organised_by(self, user: User | None) -> bool: ...
 
 
-# Transitions that happen in a meeting: the meeting must be one that may decide the matter and
-# the actor one of its organisers, whatever body else the actor leads.
-IN_A_MEETING = frozenset({"schedule", "adopt", "not_adopt"})
-
-
 class Actor(enum.Enum):
     PROPOSER = "proposer"      # who filed it (or the resident it was filed for)
     COMMITTEE = "committee"    # a member of the residents' committee of the matter's community
     ORGANISER = "organiser"    # puts matters on agendas: station staff, a body's chair or recorder
     CHAIR = "chair"            # records a vote's outcome: station staff, a body's chair or recorder
     STAFF = "staff"            # social-work station staff (and platform admins)
-    IMPLEMENTER = "implementer"  # carries the matter out: station staff, the assigned organisation
+    IMPLEMENTER = "implementer"  # carries the matter out (its test comes from the tracking stage)
     SYSTEM = "system"          # the clock: windows that end by themselves
+
+
+class Window(enum.Enum):
+    """What a transition does to `window_ends_at`."""
+
+    CLEAR = "clear"
+    KEEP = "keep"
+    NOTICE = "notice_days"          # opens the resolution notice (决议公示) for street.notice_days
+    EVALUATION = "evaluation_days"  # opens the residents' evaluation for street.evaluation_days
+
+
+class Reason(enum.Enum):
+    """What a transition does to `state_reason` (the reason shown beside the state)."""
+
+    KEEP = "keep"
+    SET = "set"
+    CLEAR = "clear"
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One row of the table. Guards are named: the stage that owns the rule registers it
+    (spine.register_guard), and the boot fails when one is missing."""
+
+    name: str
+    sources: frozenset[MatterState]
+    target: MatterState
+    actors: frozenset[Actor]
+    label: str
+    required: tuple[str, ...] = ()
+    guards: tuple[str, ...] = ()
+    stamps: tuple[str, ...] = ()     # timestamp columns set to now (first_answer_at only once)
+    reason: Reason = Reason.KEEP
+    window: Window = Window.CLEAR
+    in_meeting: bool = False          # needs the meeting that may decide it, organised by the actor
+
+
+def _t(name: str, sources: set[MatterState], target: MatterState, actors: set[Actor],
+       label: str, required: tuple[str, ...] = (), **data: Any) -> Transition:
+    return Transition(name, frozenset(sources), target, frozenset(actors), label, required,
+                      **data)
+
+
+ANSWER = ("first_answer_at",)
+TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
+    _t("resubmit", {S.RETURNED}, S.SUBMITTED, {Actor.PROPOSER}, "补充后重新提交",
+       reason=Reason.CLEAR),
+    _t("withdraw", {S.SUBMITTED, S.RETURNED, S.ACCEPTED, S.DEFERRED}, S.WITHDRAWN,
+       {Actor.PROPOSER, Actor.STAFF}, "撤回"),
+    _t("accept", {S.SUBMITTED}, S.ACCEPTED, {Actor.COMMITTEE}, "初审：列为议题",
+       stamps=ANSWER, reason=Reason.CLEAR),
+    _t("return", {S.SUBMITTED}, S.RETURNED, {Actor.COMMITTEE}, "初审：退回补充", ("reason",),
+       stamps=ANSWER, reason=Reason.SET),
+    _t("merge", {S.SUBMITTED}, S.MERGED, {Actor.COMMITTEE}, "初审：合并", ("target",),
+       stamps=ANSWER),
+    _t("refer", {S.SUBMITTED}, S.REFERRED, {Actor.COMMITTEE}, "初审：转办",
+       ("department", "reason"), stamps=ANSWER, reason=Reason.SET),
+    _t("reject", {S.SUBMITTED}, S.REJECTED, {Actor.COMMITTEE}, "初审：不予受理", ("reason",),
+       stamps=ANSWER, reason=Reason.SET),
+    _t("schedule", {S.ACCEPTED, S.DEFERRED}, S.SCHEDULED, {Actor.ORGANISER}, "列入会议议程",
+       ("meeting_id",), reason=Reason.CLEAR, in_meeting=True),
+    _t("unschedule", {S.SCHEDULED}, S.ACCEPTED, {Actor.ORGANISER}, "移出会议议程"),
+    _t("adopt", {S.SCHEDULED}, S.ADOPTED, {Actor.CHAIR}, "表决通过", ("vote_id",),
+       stamps=("decided_at",), in_meeting=True),
+    _t("not_adopt", {S.SCHEDULED}, S.NOT_ADOPTED, {Actor.CHAIR}, "表决未通过", ("vote_id",),
+       stamps=("decided_at",), in_meeting=True),
+    _t("defer", {S.SCHEDULED}, S.DEFERRED, {Actor.CHAIR}, "搁置，退回待议"),
+    _t("open_notice", {S.ADOPTED}, S.IN_NOTICE, {Actor.CHAIR, Actor.STAFF, Actor.SYSTEM},
+       "决议公示开始", window=Window.NOTICE),
+    _t("uphold_objection", {S.IN_NOTICE}, S.ACCEPTED, {Actor.COMMITTEE}, "异议成立，重新审议",
+       ("reason",), reason=Reason.SET),
+    # A pending objection (异议) holds the notice open: the meetings stage owns that rule.
+    _t("end_notice", {S.IN_NOTICE}, S.IN_PROGRESS, {Actor.SYSTEM}, "公示期满，转入实施",
+       guards=("window_ended", "no_pending_objection")),
+    _t("report_done", {S.IN_PROGRESS}, S.IN_EVALUATION, {Actor.IMPLEMENTER},
+       "报告完成，进入评议", ("reason",), reason=Reason.CLEAR, window=Window.EVALUATION),
+    # DOMAIN.md: "not satisfied" sends the matter to rectifying and back to in progress; the
+    # implementer says what will be put right before the work (and a new evaluation) resumes.
+    _t("resume", {S.RECTIFYING}, S.IN_PROGRESS, {Actor.IMPLEMENTER}, "制定整改措施，重回实施",
+       ("reason",), reason=Reason.CLEAR),
+    # The clock rectifies after 不满意; staff decide (close or rectify) when nobody rated.
+    _t("rectify", {S.IN_EVALUATION}, S.RECTIFYING, {Actor.SYSTEM, Actor.STAFF},
+       "评议不满意，转入整改", ("reason",), guards=("window_ended", "may_rectify"),
+       reason=Reason.SET, window=Window.KEEP),
+    _t("close", {S.IN_EVALUATION}, S.CLOSED, {Actor.STAFF}, "销号", ("reason",),
+       guards=("window_ended", "evaluation_passed"), stamps=("closed_at",), reason=Reason.SET,
+       window=Window.KEEP),
+)}
+
+# Audit actions of the spine that are not transitions; each stage registers its own.
+EVENT_LABELS: dict[str, str] = {
+    "file": "提交议题",
+    "file_on_behalf": "工作人员代录议题",
+    "edit": "修改议题内容",
+    "merged_in": "合并了另一议题",
+    "note": "内部备注",
+}
 
 
 def _is_proposer(m: Matter, u: User) -> bool:
@@ -82,33 +173,6 @@ def _leads_a_body(u: User) -> bool:
     )
 
 
-ACTOR_TESTS: dict[Actor, Callable[[Matter, User], bool]] = {
-    Actor.PROPOSER: _is_proposer,
-    Actor.COMMITTEE: lambda m, u: u.sits_on_committee_of(m.community_id),
-    Actor.ORGANISER: lambda m, u: _leads_a_body(u),
-    Actor.CHAIR: lambda m, u: _leads_a_body(u),
-    Actor.STAFF: lambda m, u: u.is_staff,
-    Actor.IMPLEMENTER: lambda m, u: u.is_staff or _implements(m, u),
-}
-
-
-def _implements(m: Matter, u: User) -> bool:
-    from ..tracking.assignment import is_implementer
-
-    return is_implementer(m, u)
-
-
-@dataclass(frozen=True)
-class Transition:
-    name: str
-    sources: frozenset[MatterState]
-    target: MatterState
-    actors: frozenset[Actor]
-    label: str
-    required: tuple[str, ...] = ()
-    guard: Callable[[Matter], str | None] | None = field(default=None, compare=False)
-
-
 def _window_ended(m: Matter) -> str | None:
     if m.window_ends_at and m.window_ends_at > utcnow():
         return gettext("公示或评议期尚未结束（%(end)s 结束），请到期后再操作。",
@@ -116,107 +180,45 @@ def _window_ended(m: Matter) -> str | None:
     return None
 
 
-def _evaluation_passed(m: Matter) -> str | None:
-    from ..tracking.evaluation import close_problem
-
-    return _window_ended(m) or close_problem(m)
-
-
-def _may_rectify(m: Matter) -> str | None:
-    from ..tracking.evaluation import rectify_problem
-
-    return _window_ended(m) or rectify_problem(m)
-
-
-def _notice_may_end(m: Matter) -> str | None:
-    """The window has ended and no objection (异议) is still waiting for the committee."""
-    from ..meetings.objections import pending_hold
-
-    return _window_ended(m) or pending_hold(m)
+def _register_own() -> None:
+    """The spine's own actors, guard, labels and clock step (the stages add theirs)."""
+    spine.register_actor(Actor.PROPOSER.value, _is_proposer)
+    spine.register_actor(Actor.COMMITTEE.value, _sits_on_committee)
+    spine.register_actor(Actor.ORGANISER.value, _organises)
+    spine.register_actor(Actor.CHAIR.value, _organises)
+    spine.register_actor(Actor.STAFF.value, _is_staff)
+    spine.register_guard("window_ended", _window_ended)
+    spine.register_clock_step(S.IN_NOTICE, spine.ClockStep(due=_notice_may_end, move=end_notice))
+    labels.register({t.name: t.label for t in TRANSITIONS.values()})
+    labels.register(EVENT_LABELS)
 
 
-def _t(name: str, sources: set[MatterState], target: MatterState, actors: set[Actor],
-       label: str, required: tuple[str, ...] = (), guard=None) -> Transition:
-    return Transition(name, frozenset(sources), target, frozenset(actors), label, required, guard)
+def _sits_on_committee(m: Matter, u: User) -> bool:
+    return u.sits_on_committee_of(m.community_id)
 
 
-TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
-    _t("resubmit", {S.RETURNED}, S.SUBMITTED, {Actor.PROPOSER}, "补充后重新提交"),
-    _t("withdraw", {S.SUBMITTED, S.RETURNED, S.ACCEPTED, S.DEFERRED}, S.WITHDRAWN,
-       {Actor.PROPOSER, Actor.STAFF}, "撤回"),
-    _t("accept", {S.SUBMITTED}, S.ACCEPTED, {Actor.COMMITTEE}, "初审：列为议题"),
-    _t("return", {S.SUBMITTED}, S.RETURNED, {Actor.COMMITTEE}, "初审：退回补充", ("reason",)),
-    _t("merge", {S.SUBMITTED}, S.MERGED, {Actor.COMMITTEE}, "初审：合并", ("target",)),
-    _t("refer", {S.SUBMITTED}, S.REFERRED, {Actor.COMMITTEE}, "初审：转办",
-       ("department", "reason")),
-    _t("reject", {S.SUBMITTED}, S.REJECTED, {Actor.COMMITTEE}, "初审：不予受理", ("reason",)),
-    _t("schedule", {S.ACCEPTED, S.DEFERRED}, S.SCHEDULED, {Actor.ORGANISER}, "列入会议议程",
-       ("meeting_id",)),
-    _t("unschedule", {S.SCHEDULED}, S.ACCEPTED, {Actor.ORGANISER}, "移出会议议程"),
-    _t("adopt", {S.SCHEDULED}, S.ADOPTED, {Actor.CHAIR}, "表决通过", ("vote_id",)),
-    _t("not_adopt", {S.SCHEDULED}, S.NOT_ADOPTED, {Actor.CHAIR}, "表决未通过", ("vote_id",)),
-    _t("defer", {S.SCHEDULED}, S.DEFERRED, {Actor.CHAIR}, "搁置，退回待议"),
-    _t("open_notice", {S.ADOPTED}, S.IN_NOTICE, {Actor.CHAIR, Actor.STAFF, Actor.SYSTEM},
-       "决议公示开始"),
-    _t("uphold_objection", {S.IN_NOTICE}, S.ACCEPTED, {Actor.COMMITTEE}, "异议成立，重新审议",
-       ("reason",)),
-    _t("end_notice", {S.IN_NOTICE}, S.IN_PROGRESS, {Actor.SYSTEM}, "公示期满，转入实施",
-       guard=_notice_may_end),
-    _t("report_done", {S.IN_PROGRESS}, S.IN_EVALUATION, {Actor.IMPLEMENTER},
-       "报告完成，进入评议", ("reason",)),
-    # DOMAIN.md: "not satisfied" sends the matter to rectifying and back to in progress; the
-    # implementer says what will be put right before the work (and a new evaluation) resumes.
-    _t("resume", {S.RECTIFYING}, S.IN_PROGRESS, {Actor.IMPLEMENTER}, "制定整改措施，重回实施",
-       ("reason",)),
-    # The clock rectifies after 不满意; staff decide (close or rectify) when nobody rated.
-    _t("rectify", {S.IN_EVALUATION}, S.RECTIFYING, {Actor.SYSTEM, Actor.STAFF},
-       "评议不满意，转入整改", ("reason",), guard=_may_rectify),
-    _t("close", {S.IN_EVALUATION}, S.CLOSED, {Actor.STAFF}, "销号", ("reason",),
-       guard=_evaluation_passed),
-)}
-
-# Labels for audit actions that are not transitions (written by other services).
-EVENT_LABELS: dict[str, str] = {
-    "file": "提交议题",
-    "file_on_behalf": "工作人员代录议题",
-    "edit": "修改议题内容",
-    "merged_in": "合并了另一议题",
-    "note": "内部备注",
-    # tracking (issue 6)
-    "assign": "社工站派单",
-    "reassign": "调整派单",
-    "phase_done": "完成一个阶段",
-    "pledge": "认捐资源",
-    "pledge_fulfilled": "认捐资源已到位",
-    "progress_report": "报告进展",
-    "spending": "记一笔支出",
-    "supervise": "社工站督办",
-    "evaluation_result": "评议结果",
-    "evaluation_extended": "无人评议，评议期自动延长一次",
-    # meetings
-    "debate_opened": "会议开始讨论",
-    "recuse": "成员声明回避",
-    "vote_opened": "开始表决",
-    "hands_counted": "录入举手表决票数",
-    "objection": "居民提出异议",
-    "objection_dismissed": "异议不予采纳",
-    "meeting_published": "会议通知",
-    # opinions (issue 9); the last two name notifications only
-    "opinion_summary": "居委会撰写意见汇总",
-    "opinion_held": "一条意见被多人举报，暂时隐藏待审核",
-    "opinion_hidden": "居委会隐藏了一条意见",
-    "opinion_reports_dismissed": "居委会驳回了对一条意见的举报",
-    "opinions_new": "议题有新的居民意见",
-    "opinion_restored": "意见恢复显示",
-}
-
-ANSWERING = frozenset({"accept", "return", "merge", "refer", "reject"})
+def _organises(m: Matter, u: User) -> bool:
+    return _leads_a_body(u)
 
 
-def action_label(action: str) -> str:
-    if action in TRANSITIONS:
-        return lazy_gettext(TRANSITIONS[action].label)
-    return lazy_gettext(EVENT_LABELS.get(action, action))
+def _is_staff(m: Matter, u: User) -> bool:
+    return u.is_staff
+
+
+def _notice_may_end(m: Matter) -> bool:
+    return guard_problem(TRANSITIONS["end_notice"], m) is None
+
+
+def guard_problem(t: Transition, matter: Matter) -> str | None:
+    """The first registered guard of `t` that refuses, as a message; None when all pass."""
+    for name in t.guards:
+        if problem := spine.GUARDS[name](matter):
+            return problem
+    return None
+
+
+def action_label(action: str):
+    return labels.action_label(action)
 
 
 def actors_of(matter: Matter, user: User | None) -> set[Actor]:
@@ -224,7 +226,8 @@ def actors_of(matter: Matter, user: User | None) -> set[Actor]:
         return {Actor.SYSTEM}
     if not getattr(user, "is_authenticated", False):
         return set()
-    return {actor for actor, test in ACTOR_TESTS.items() if test(matter, user)}
+    return {actor for actor in Actor
+            if (test := spine.ACTOR_TESTS.get(actor.value)) and test(matter, user)}
 
 
 def allowed(matter: Matter, name: str, user: User | None) -> bool:
@@ -232,7 +235,7 @@ def allowed(matter: Matter, name: str, user: User | None) -> bool:
     t = TRANSITIONS[name]
     if matter.status not in t.sources or not (actors_of(matter, user) & t.actors):
         return False
-    return t.guard is None or t.guard(matter) is None
+    return guard_problem(t, matter) is None
 
 
 def available(matter: Matter, user: User | None) -> list[str]:
@@ -248,11 +251,11 @@ def _apply(matter: Matter, name: str, actor: User | None, *, reason: str = "",
     if matter.status not in t.sources:
         raise Refused(gettext("此议题当前为「%(state)s」，不能执行「%(action)s」。",
                               state=matter.status.label, action=gettext(t.label)))
-    if name in IN_A_MEETING:
+    if t.in_meeting:
         _check_venue(matter, t, actor, venue)
     if problem := input_problem(name, reason=reason, **fields):
         raise Refused(problem)
-    if t.guard and (problem := t.guard(matter)):
+    if problem := guard_problem(t, matter):
         raise Refused(problem)
 
     now = utcnow()
@@ -275,12 +278,12 @@ def _apply(matter: Matter, name: str, actor: User | None, *, reason: str = "",
         details={k: v for k, v in {**(details or {}), **fields}.items() if v not in (None, "")},
         public=public,
     )
-    notifications.notify_followers(matter, entry, exclude=actor.id if actor else None)
+    follows.notify_followers(matter, entry, exclude=actor.id if actor else None)
     if name == "resubmit":
         # Back in the screening queue: the committee hears of it (followers already did).
         notifications.notify_committee(
             matter, kind="to_screen", entry=entry,
-            exclude=notifications.followers(matter) | {actor.id},
+            exclude=follows.followers(matter) | {actor.id},
             message=N_("「%(t)s」已补充后重新提交，等待居委会初审。", t=matter.title))
     return entry
 
@@ -313,26 +316,21 @@ FIELD_LABELS = {  # lazy: read in the reader's language when the message is buil
 
 
 def _side_effects(matter: Matter, t: Transition, now, reason: str, fields: dict) -> dict:
+    """The columns the table says this transition sets, besides the state."""
     changes: dict[str, Any] = {}
-    if t.name in ANSWERING and matter.first_answer_at is None:
-        changes["first_answer_at"] = now
-    if t.name in ("return", "refer", "reject", "uphold_objection", "rectify"):
+    for column in t.stamps:
+        if column != "first_answer_at" or matter.first_answer_at is None:
+            changes[column] = now
+    if t.reason is Reason.SET:
         changes["state_reason"] = reason.strip()
-    elif t.name in ("accept", "resubmit", "schedule", "report_done", "resume"):
+    elif t.reason is Reason.CLEAR:
         changes["state_reason"] = ""
     if t.name == "merge":
         changes["merged_into_id"] = int(fields["target"])
-    if t.name in ("adopt", "not_adopt"):
-        changes["decided_at"] = now
-    if t.name == "close":
-        changes["closed_at"] = now
-        changes["state_reason"] = reason.strip()
-    street = db.session.get(Street, matter.community.street_id)
-    if t.name == "open_notice":
-        changes["window_ends_at"] = now + timedelta(days=street.notice_days)
-    elif t.name == "report_done":
-        changes["window_ends_at"] = now + timedelta(days=street.evaluation_days)
-    elif t.name not in ("rectify", "close"):
+    if t.window in (Window.NOTICE, Window.EVALUATION):
+        street = db.session.get(Street, matter.community.street_id)
+        changes["window_ends_at"] = now + timedelta(days=getattr(street, t.window.value))
+    elif t.window is Window.CLEAR:
         changes["window_ends_at"] = None
     return changes
 
@@ -415,7 +413,7 @@ def _carry_supporters(source: Matter, target: Matter) -> None:
         db.session.add(Cosign(matter_id=target.id, user_id=user_id))
     watchers = set(db.session.scalars(select(Follow.user_id).where(Follow.matter_id == source.id)))
     for user_id in sorted(watchers | supporters):
-        notifications.follow(target, user_id)
+        follows.follow(target, user_id)
     db.session.flush()
     target.cosign_count = db.session.scalar(
         select(db.func.count()).select_from(Cosign).where(Cosign.matter_id == target.id))
@@ -480,32 +478,22 @@ def close(matter: Matter, actor: User, *, reason: str) -> audit.AuditEntry:
 def due_for_tick(matter: Matter) -> bool:
     if matter.window_ends_at is None or matter.window_ends_at > utcnow():
         return False
-    if matter.status == S.IN_NOTICE:
-        return _notice_may_end(matter) is None
-    if matter.status == S.IN_EVALUATION:
-        from ..tracking.evaluation import needs_conclusion
-
-        return needs_conclusion(matter)
-    return False
+    step = spine.CLOCK_STEPS.get(matter.state)
+    return step is not None and step.due(matter)
 
 
 def tick_one(matter: Matter) -> bool:
     """Move a matter on if its window has ended. True when it moved (or its outcome was set)."""
     if not due_for_tick(matter):
         return False
-    if matter.status == S.IN_NOTICE:
-        end_notice(matter)
-    else:
-        from ..tracking.evaluation import conclude
-
-        conclude(matter)  # records the outcome; "not satisfied" → rectify
+    spine.CLOCK_STEPS[matter.state].move(matter)
     return True
 
 
 def tick() -> int:
-    """Move on every matter whose notice or evaluation window has ended (the periodic command)."""
+    """Move on every matter whose window has ended, by the step its state's owner registered."""
     ids = db.session.scalars(
-        select(Matter.id).where(Matter.state.in_([S.IN_NOTICE.value, S.IN_EVALUATION.value]),
+        select(Matter.id).where(Matter.state.in_(list(spine.CLOCK_STEPS)),
                                 Matter.window_ends_at <= utcnow())
     ).all()
     moved = 0
@@ -516,3 +504,6 @@ def tick() -> int:
         except Refused:
             continue
     return moved
+
+
+_register_own()

@@ -1,0 +1,26 @@
+"""Meetings: agendas, deliberation, votes, minutes, resolution notices and objections."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+LABELS = {
+    "debate_opened": "会议开始讨论",
+    "recuse": "成员声明回避",
+    "vote_opened": "开始表决",
+    "hands_counted": "录入举手表决票数",
+    "objection": "居民提出异议",
+    "objection_dismissed": "异议不予采纳",
+    "meeting_published": "会议通知",
+}
+
+
+def init_app(app: Flask) -> None:
+    """Plug the stage into the spine: a pending objection (异议) holds a notice open."""
+    from ..core import labels
+    from ..matters import spine
+    from . import objections, voting
+
+    spine.register_guard("no_pending_objection", objections.pending_hold)
+    spine.register_fact("vote_opened", voting.vote_opened_on)
+    labels.register(LABELS)

@@ -32,6 +32,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..accounts.forms import ConfirmForm
+from ..core import errors
 from ..core.confirmation import ask, is_confirmed
 from ..core.htmx import is_htmx
 from ..core.inputs import int_arg
@@ -127,7 +128,7 @@ def checkin():
         else:
             try:
                 services.check_in(meeting, current_user)
-            except services.MeetingError as exc:
+            except errors.ActionError as exc:
                 error = str(exc)
             else:
                 flash(_("签到成功：%(t)s", t=meeting.title), "success")
@@ -287,10 +288,9 @@ def vote(item_id: int):
     choice = request.form.get("choice", "")
     try:
         receipt = voting.cast(item.id, current_user, choice, _receipt(item.id))
-    except services.Forbidden:
+    except errors.Forbidden:
         abort(403)
-    except services.MeetingError as exc:
-        db.session.rollback()
+    except errors.ActionError as exc:
         flash(str(exc), "error")
         return render_template("meetings/phone.html", **phone_context(item.meeting),
                                confirm_form=ConfirmForm()), 409
@@ -318,10 +318,9 @@ def hands(item_id: int):
     try:
         voting.enter_hands(item, current_user, yes=form.yes.data, no=form.no.data,
                            abstain=form.abstain.data)
-    except services.Forbidden:
+    except errors.Forbidden:
         abort(403)
-    except services.MeetingError as exc:
-        db.session.rollback()
+    except errors.ActionError as exc:
         return _hands_again(meeting, form, str(exc))
     return back_to(item)
 

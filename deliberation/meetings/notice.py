@@ -14,10 +14,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from ..core import errors
 from ..extensions import db
 from ..matters.models import Matter
-from ..matters.workflow import NotAllowed, Refused
-from . import objections, services
+from . import objections
 from .forms import DecideObjectionForm, ObjectionForm
 from .models import AgendaItem, Meeting, MeetingState, Objection
 from .views import bp
@@ -72,10 +72,9 @@ def object(matter_id: int):
         return _again(matter, 422, _("请写明异议的理由。"), objection_form=form)
     try:
         objections.file(matter, current_user, form.text.data)
-    except (services.Forbidden, NotAllowed):
+    except errors.Forbidden:
         abort(403)
-    except (services.MeetingError, Refused) as exc:
-        db.session.rollback()
+    except errors.ActionError as exc:
         return _again(matter, 409, str(exc), objection_form=form)
     flash(_("异议已提交，居委会将作出处理并答复。"), "success")
     return redirect(url_for("matters.detail", matter_id=matter.id) + "#meetings")
@@ -95,10 +94,9 @@ def decide_objection(objection_id: int):
     try:
         objections.decide(objection, current_user, uphold=form.decision.data == "uphold",
                           reason=form.reason.data)
-    except (services.Forbidden, NotAllowed):
+    except errors.Forbidden:
         abort(403)
-    except (services.MeetingError, Refused) as exc:
-        db.session.rollback()
+    except errors.ActionError as exc:
         return _again(matter, 409, str(exc), **kept)
     flash(_("异议已处理。"), "success")
     return redirect(url_for("matters.detail", matter_id=objection.matter_id) + "#meetings")

@@ -13,9 +13,8 @@ from typing import TYPE_CHECKING
 from flask_babel import gettext
 from sqlalchemy import func, select, update
 
-from ..core import audit, dates
-from ..core.templating import localtime
-from ..core.time import utcnow
+from ..core import audit, dates, errors
+from ..core.time import localtime, utcnow
 from ..directory.models import Body, BodyRole, Membership
 from ..extensions import db
 from ..matters import workflow
@@ -43,11 +42,11 @@ CODE_ALPHABET = "ACDEFHJKMNPRTWXY34679"  # no look-alikes (0/O, 1/I/L, 2/Z, 5/S,
 LEADING_ROLES = (BodyRole.CHAIR.value, BodyRole.RECORDER.value)
 
 
-class MeetingError(Exception):
+class MeetingError(errors.ActionError):
     """A refused meeting action; the message is for the user."""
 
 
-class Forbidden(MeetingError):
+class Forbidden(MeetingError, errors.Forbidden):
     """The user may not do this (views answer 403)."""
 
 

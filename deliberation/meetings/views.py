@@ -31,13 +31,13 @@ from sqlalchemy.orm import selectinload
 
 from ..accounts.forms import ConfirmForm
 from ..accounts.models import User
+from ..core import errors
 from ..core.confirmation import ask, is_confirmed
 from ..core.inputs import int_arg
 from ..core.pagination import paginate
 from ..directory.models import Body
 from ..extensions import db
 from ..matters.models import Matter
-from ..matters.workflow import NotAllowed, Refused
 from . import digests, rules, rulesets, services
 from . import minutes as minutes_data
 from .forms import MeetingForm, NotesForm, RuleSetForm
@@ -57,10 +57,9 @@ def run(action, *args, **kwargs):
     """Call a service; refusals become a flash message, permission refusals a 403."""
     try:
         return True, action(*args, **kwargs)
-    except (services.Forbidden, NotAllowed):
+    except errors.Forbidden:
         abort(403)
-    except (services.MeetingError, Refused) as exc:
-        db.session.rollback()  # nothing half-done is committed with the redirect
+    except errors.ActionError as exc:
         flash(str(exc), "error")
         return False, None
 

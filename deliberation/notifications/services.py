@@ -2,53 +2,26 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import func, select, update
 
 from ..core.audit import AuditEntry
 from ..core.time import utcnow
-from ..database import dialect_insert
 from ..extensions import db
-from ..matters.models import Follow, Matter
 from .messages import Message, as_parts, render_default
 from .models import Notification
 
+if TYPE_CHECKING:
+    from typing import Protocol
 
-def follow(matter: Matter, user_id: int) -> None:
-    """Idempotent: following twice (or in parallel) leaves one row."""
-    _insert_ignore(Follow, matter_id=matter.id, user_id=user_id)
-
-
-def unfollow(matter: Matter, user_id: int) -> None:
-    db.session.execute(
-        Follow.__table__.delete().where(Follow.matter_id == matter.id, Follow.user_id == user_id)
-    )
-
-
-def is_following(matter: Matter, user_id: int) -> bool:
-    return db.session.scalar(
-        select(func.count()).select_from(Follow)
-        .where(Follow.matter_id == matter.id, Follow.user_id == user_id)
-    ) > 0
-
-
-def followers(matter: Matter) -> set[int]:
-    ids = set(db.session.scalars(select(Follow.user_id).where(Follow.matter_id == matter.id)))
-    if matter.proposer_id:
-        ids.add(matter.proposer_id)
-    return ids
-
-
-def notify_followers(matter: Matter, entry: AuditEntry, *, exclude: int | None = None,
-                     message: Message = "") -> int:
-    """Queue one notification per follower (the proposer included) except the actor."""
-    recipients = followers(matter) - {exclude} if exclude else followers(matter)
-    notify_users(recipients, kind=entry.action, message=message or entry.reason or "",
-                 matter=matter, entry=entry)
-    return len(recipients)
+    class Subject(Protocol):  # a matter, as far as the bell needs one
+        id: int
+        community_id: int
 
 
 def notify_users(user_ids: set[int], *, kind: str, message: Message,
-                 matter: Matter | None = None, entry: AuditEntry | None = None) -> None:
+                 matter: Subject | None = None, entry: AuditEntry | None = None) -> None:
     """`message` is typed text (a str) or message keys (messages.N_), rendered when read."""
     parts = as_parts(message)
     fallback = render_default(parts)
@@ -76,7 +49,7 @@ def committee_ids(community_id: int) -> set[int]:
         Body.kind == BodyKind.COMMITTEE.value, Body.community_id == community_id)))
 
 
-def notify_committee(matter: Matter, *, kind: str, message: Message,
+def notify_committee(matter: Subject, *, kind: str, message: Message,
                      entry: AuditEntry | None = None, exclude: set[int] = frozenset()) -> set[int]:
     """Tell the matter's committee, once: a member who has not yet read this kind of notice
     about this matter gets no second one (a burst of reports makes one notice, not ten)."""
@@ -102,7 +75,3 @@ def mark_all_read(user_id: int) -> None:
         .where(Notification.user_id == user_id, Notification.read_at.is_(None))
         .values(read_at=utcnow())
     )
-
-
-def _insert_ignore(model, **values) -> None:
-    db.session.execute(dialect_insert(model).values(**values).on_conflict_do_nothing())

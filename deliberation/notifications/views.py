@@ -15,11 +15,10 @@ from sqlalchemy import select, update
 
 from ..accounts.forms import ConfirmForm
 from ..core.audit import AuditEntry
+from ..core.labels import action_label
 from ..core.pagination import paginate
 from ..core.time import utcnow
 from ..extensions import db
-from ..matters.models import Matter
-from ..matters.workflow import action_label
 from . import services
 from .models import Notification
 
@@ -38,8 +37,10 @@ def kind_label(kind: str) -> str:
 @bp.get("/")
 @login_required
 def index():
-    query = (select(Notification, Matter, AuditEntry)
-             .outerjoin(Matter, Matter.id == Notification.matter_id)
+    # The matter's title by its table (the bell sits below the matters package).
+    matter = db.metadata.tables["matter"]
+    query = (select(Notification, matter.c.title.label("matter_title"), AuditEntry)
+             .outerjoin(matter, matter.c.id == Notification.matter_id)
              .outerjoin(AuditEntry, AuditEntry.id == Notification.audit_entry_id)
              .where(Notification.user_id == current_user.id)
              .order_by(Notification.id.desc()))

@@ -15,10 +15,11 @@ from flask_babel import gettext
 from sqlalchemy import func, select, update
 
 from ..accounts.models import User
-from ..core import audit
+from ..core import audit, errors
 from ..core.time import utcnow
 from ..database import dialect_insert
 from ..extensions import db
+from ..matters import follows, spine
 from ..matters.models import Matter
 from ..matters.states import MatterState as S
 from ..notifications import services as notifications
@@ -51,15 +52,15 @@ def setting(key: str) -> int:
     return int(current_app.config.get(key, DEFAULTS[key]))
 
 
-class OpinionError(Exception):
+class OpinionError(errors.ActionError):
     """A refused action; `str(error)` is a message for the user."""
 
 
-class NotAllowed(OpinionError):
+class NotAllowed(OpinionError, errors.Forbidden):
     """This user may not do this (views answer 403)."""
 
 
-class Refused(OpinionError):
+class Refused(OpinionError, errors.Refused):
     """The matter's state or the input does not allow it (views show the message, 409/422)."""
 
 
@@ -73,10 +74,8 @@ def voting_open(matter: Matter) -> bool:
     that ended without a vote (deferred, not reached) or whose decision an upheld objection
     sent back does not close them.
     """
-    from ..meetings.voting import vote_opened_on
-
     return matter.status in VOTED_STATES or (
-        matter.status == S.SCHEDULED and vote_opened_on(matter.id))
+        matter.status == S.SCHEDULED and spine.fact("vote_opened")(matter.id))
 
 
 def closed_reason(matter: Matter) -> str | None:
@@ -320,7 +319,7 @@ def notify_new(matter: Matter, opinion: Opinion) -> set[int]:
     Whoever already had such a notice for this matter within the period hears nothing now;
     the notice they have leads to the page where every newer opinion is.
     """
-    recipients = notifications.followers(matter) - {opinion.author_id}
+    recipients = follows.followers(matter) - {opinion.author_id}
     if not recipients:
         return set()
     since = utcnow() - timedelta(minutes=setting("OPINION_NOTIFY_MINUTES"))

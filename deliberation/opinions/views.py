@@ -43,7 +43,7 @@ from ..core import photos, xlsx
 from ..core.htmx import is_htmx, render
 from ..core.inputs import int_arg
 from ..core.spreadsheet import cell
-from ..core.templating import localtime
+from ..core.time import localtime
 from ..extensions import db
 from ..matters.models import Matter
 from ..matters.views import detail_context, visible_matter

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flask import url_for
 from sqlalchemy import select
 
 from ..core.time import utcnow
@@ -61,9 +62,9 @@ def build(community_id: int | None) -> Board:
         closed=_in_state(S.CLOSED, community_id, (Matter.closed_at.desc(), Matter.id.desc()), 5),
         meetings=sources.upcoming_meetings(community_id),
         links={
-            "needs": sources.optional_url("matters.needs", **args),
-            "problems": sources.optional_url("tracking.problems", **args),
-            "resources": sources.optional_url("tracking.resources_list", "tracking.resources"),
-            "meetings": sources.optional_url("meetings.index"),
+            "needs": url_for("matters.needs", **args),
+            "problems": url_for("tracking.problems", **args),
+            "resources": url_for("tracking.resources_list"),
+            "meetings": url_for("meetings.index"),
         },
     )

@@ -9,8 +9,7 @@ Files are UTF-8 with a byte-order mark, so Excel opens the Chinese correctly. Ev
 shows only what the public record shows: a hidden proposer appears as 匿名居民, and no phone
 number, internal note or individual secret-ballot choice is ever a column. A cell that starts
 like a formula is prefixed with an apostrophe so a spreadsheet does not run it.
-Exports of other packages' tables register themselves in `more_exports.py` when those
-packages are installed.
+The meetings and tracking exports are in `more_exports.py`, registered at app start.
 """
 
 from __future__ import annotations
@@ -149,4 +148,3 @@ def export_xlsx(name: str):
     return response
 
 
-from . import more_exports  # noqa: E402,F401  (exports of optional packages)

@@ -1,4 +1,4 @@
-"""Exports of the meetings and tracking tables, registered only when those packages exist.
+"""Exports of the meetings and tracking tables.
 
 Only aggregates and public facts: a vote's counts, never who chose what; an organisation's
 name, never a person's phone; an evaluation round's tallies, never a resident's rating.
@@ -14,7 +14,8 @@ from sqlalchemy.orm import selectinload
 
 from ..matters.models import Matter
 from ..matters.states import MatterState as S
-from . import sources
+from ..meetings import models as mm
+from ..tracking import models as tm
 from .exports import _batched, register, when
 
 
@@ -95,9 +96,6 @@ def _title(matter_id: int) -> str:
     return matter.title if matter else ""
 
 
-_mm = sources.meetings_models()
-if _mm is not None and hasattr(_mm, "AgendaItem"):
-    _register_meetings(_mm)
-_tm = sources.tracking_models()
-if _tm is not None and all(hasattr(_tm, n) for n in ("Pledge", "Spending", "Evaluation")):
-    _register_tracking(_tm)
+def register_all() -> None:
+    _register_meetings(mm)
+    _register_tracking(tm)

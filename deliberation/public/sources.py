@@ -1,65 +1,32 @@
-"""What the board shows from packages that may not be installed yet (meetings, tracking).
-
-Every function here answers "nothing" when its package is absent, so the board works before
-and after those packages land. Links go through `optional_url`, which asks the app whether an
-endpoint exists before building it.
-"""
+"""What the board reads from the meetings and tracking stages (public sits above them all)."""
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from datetime import timedelta
-from types import ModuleType
 from typing import Any
 
-from flask import current_app, url_for
 from sqlalchemy import Select, func, select
 
 from ..core.time import utcnow
+from ..directory.models import Body
 from ..extensions import db
-
-
-def optional_url(*endpoints: str, **values: Any) -> str | None:
-    """The URL of the first endpoint that exists, or None when none does."""
-    for endpoint in endpoints:
-        if endpoint in current_app.view_functions:
-            return url_for(endpoint, **values)
-    return None
-
-
-def _module(name: str) -> ModuleType | None:
-    try:
-        return importlib.import_module(f"deliberation.{name}")
-    except ImportError:
-        return None
-
-
-def meetings_models() -> ModuleType | None:
-    return _module("meetings.models")
-
-
-def tracking_models() -> ModuleType | None:
-    return _module("tracking.models")
+from ..meetings.models import Meeting, MeetingBody
+from ..tracking.models import Evaluation
 
 
 def upcoming_meetings(community_id: int | None, limit: int = 5) -> list[Any]:
     """Published meetings that have not ended, soonest first; for a community, the meetings of
     its own bodies and of street-wide bodies (federation, association, station)."""
-    mm = meetings_models()
-    if mm is None:
-        return []
-    from ..directory.models import Body
-
     public_states = ("published", "in_session")
-    query = (select(mm.Meeting)
-             .where(mm.Meeting.state.in_(public_states),
-                    mm.Meeting.starts_at >= utcnow() - timedelta(hours=6))
-             .order_by(mm.Meeting.starts_at, mm.Meeting.id).limit(limit))
+    query = (select(Meeting)
+             .where(Meeting.state.in_(public_states),
+                    Meeting.starts_at >= utcnow() - timedelta(hours=6))
+             .order_by(Meeting.starts_at, Meeting.id).limit(limit))
     if community_id is not None:
-        in_scope = (select(mm.MeetingBody.meeting_id).join(Body, Body.id == mm.MeetingBody.body_id)
+        in_scope = (select(MeetingBody.meeting_id).join(Body, Body.id == MeetingBody.body_id)
                     .where((Body.community_id == community_id) | Body.community_id.is_(None)))
-        query = query.where(mm.Meeting.id.in_(in_scope))
+        query = query.where(Meeting.id.in_(in_scope))
     return list(db.session.scalars(query))
 
 
@@ -83,11 +50,8 @@ class Satisfaction:
 
 def satisfaction(matter_ids: Select) -> Satisfaction | None:
     """Satisfaction over the concluded evaluation rounds of `matter_ids` (a select of ids);
-    None when the tracking tables are absent or nobody has rated yet."""
-    tm = tracking_models()
-    if tm is None or not hasattr(tm, "Evaluation"):
-        return None
-    ev = tm.Evaluation
+    None when nobody has rated yet."""
+    ev = Evaluation
     row = db.session.execute(
         select(func.coalesce(func.sum(ev.satisfied), 0),
                func.coalesce(func.sum(ev.basically_satisfied), 0),

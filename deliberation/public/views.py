@@ -12,7 +12,7 @@ Staff exports are in exports.py, open data (JSON, Atom) in opendata.py.
 
 from __future__ import annotations
 
-from flask import abort, render_template, request
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import to_user_timezone
 from sqlalchemy import select, text
@@ -22,7 +22,7 @@ from ..directory.models import Community, Street
 from ..extensions import db
 from ..matters.models import Matter
 from ..matters.states import MatterState
-from . import board, charts, decisions, period, sources, stats
+from . import board, charts, decisions, period, stats
 from .blueprint import bp
 
 PRINTABLE = (MatterState.IN_NOTICE, MatterState.CLOSED)
@@ -80,7 +80,7 @@ def _stats(community: Community | None):
     return render_template("public/stats.html", street=_street(), community=community,
                            communities=_communities(), s=figures, p=chosen,
                            presets=period.PRESETS, charts=_charts(figures, community),
-                           needs_url=sources.optional_url("matters.needs"))
+                           needs_url=url_for("matters.needs"))
 
 
 def _charts(s: stats.Stats, community: Community | None) -> list[charts.Chart]:
@@ -107,8 +107,7 @@ def notice_print(matter_id: int):
         abort(404)
     return render_template("public/notice_print.html", matter=matter, street=_street(),
                            decision=decisions.latest(matter), S=MatterState,
-                           detail_url=sources.optional_url("matters.detail", matter_id=matter.id,
-                                                           _external=True))
+                           detail_url=url_for("matters.detail", matter_id=matter.id, _external=True))
 
 
 @bp.get("/healthz")

@@ -1,0 +1,34 @@
+"""Tracking: assignment, progress, resources, evaluation and 销号 of adopted matters."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+LABELS = {
+    "assign": "社工站派单",
+    "reassign": "调整派单",
+    "phase_done": "完成一个阶段",
+    "pledge": "认捐资源",
+    "pledge_fulfilled": "认捐资源已到位",
+    "progress_report": "报告进展",
+    "spending": "记一笔支出",
+    "supervise": "社工站督办",
+    "evaluation_result": "评议结果",
+    "evaluation_extended": "无人评议，评议期自动延长一次",
+}
+
+
+def init_app(app: Flask) -> None:
+    """Plug the stage into the spine: who implements, when a matter may close or be rectified,
+    and what the clock does once an evaluation window ends."""
+    from ..core import labels
+    from ..matters import spine
+    from ..matters.states import MatterState
+    from . import assignment, evaluation
+
+    spine.register_actor("implementer", assignment.implements)
+    spine.register_guard("evaluation_passed", evaluation.close_problem)
+    spine.register_guard("may_rectify", evaluation.rectify_problem)
+    spine.register_clock_step(MatterState.IN_EVALUATION, spine.ClockStep(
+        due=evaluation.needs_conclusion, move=evaluation.conclude))
+    labels.register(LABELS)

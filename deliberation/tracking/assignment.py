@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING
 from flask_babel import gettext
 from sqlalchemy import select
 
-from ..core import audit, dates
+from ..core import audit, dates, errors
 from ..core.time import utcnow
 from ..directory.models import Organisation, OrganisationMember
 from ..extensions import db
-from ..matters import workflow
+from ..matters import follows, workflow
 from ..matters.models import Matter
 from ..matters.states import MatterState
 from ..notifications import services as notifications
@@ -33,6 +33,11 @@ def assignment_of(matter_id: int) -> Assignment | None:
 def org_member_ids(organisation_id: int) -> set[int]:
     return set(db.session.scalars(select(OrganisationMember.user_id)
                                   .where(OrganisationMember.organisation_id == organisation_id)))
+
+
+def implements(matter: Matter, user: User) -> bool:
+    """The workflow's implementer: station staff, or the assigned organisation's member."""
+    return user.is_staff or is_implementer(matter, user)
 
 
 def is_implementer(matter: Matter, user: User) -> bool:
@@ -86,21 +91,21 @@ def assign(matter: Matter, actor: User, *, organisation_id: int, lead_id: int, b
            due_on: date, phase_dues: dict[str, date]) -> Assignment:
     """Set (or change) who carries the matter out, the budget, the due date and the phases."""
     if not actor.is_staff:
-        raise workflow.NotAllowed(gettext("只有社工站工作人员可以派单。"))
+        raise errors.Forbidden(gettext("只有社工站工作人员可以派单。"))
     if matter.status not in WORKING:
-        raise workflow.Refused(gettext("此议题当前为「%(state)s」，公示期满转入实施后才能派单。",
+        raise errors.Refused(gettext("此议题当前为「%(state)s」，公示期满转入实施后才能派单。",
                                        state=matter.status.label))
     problem = plan_problem(organisation_id=organisation_id, lead_id=lead_id, due_on=due_on,
                            phase_dues=phase_dues)
     if problem:
-        raise workflow.Refused(problem)
+        raise errors.Refused(problem)
     if budget_cents < 0:
-        raise workflow.Refused(gettext("预算不能是负数。"))
+        raise errors.Refused(gettext("预算不能是负数。"))
     now = utcnow()
     a = assignment_of(matter.id)
     dropped = [p for p in (a.phases if a else []) if p.key not in phase_dues]
     if done := [p.phase.label for p in dropped if p.done_at is not None]:
-        raise workflow.Refused(gettext("已完成的阶段不能从计划中去掉：%(names)s。",
+        raise errors.Refused(gettext("已完成的阶段不能从计划中去掉：%(names)s。",
                                        names=gettext("、").join(map(str, done))))
     action = "reassign" if a else "assign"
     if a is None:
@@ -125,10 +130,10 @@ def assign(matter: Matter, actor: User, *, organisation_id: int, lead_id: int, b
         actor_id=actor.id, subject_type="matter", subject_id=matter.id, action=action,
         details={"organisation": org.name, "lead": a.lead.display_name,
                  "budget_cents": budget_cents, "due_on": due_on.isoformat()})
-    notifications.follow(matter, lead_id)
-    notifications.notify_followers(matter, entry, exclude=actor.id,
+    follows.follow(matter, lead_id)
+    follows.notify_followers(matter, entry, exclude=actor.id,
                                    message=N_("承接组织：%(org)s", org=org.name))
-    others = responsible_user_ids(matter) - notifications.followers(matter) - {actor.id}
+    others = responsible_user_ids(matter) - follows.followers(matter) - {actor.id}
     notifications.notify_users(others, kind=action,
                                message=N_("您所在的组织承接了议题「%(t)s」。", t=matter.title),
                                matter=matter, entry=entry)
@@ -137,9 +142,9 @@ def assign(matter: Matter, actor: User, *, organisation_id: int, lead_id: int, b
 
 def complete_phase(phase: Phase, matter: Matter, actor: User) -> None:
     if workflow.Actor.IMPLEMENTER not in workflow.actors_of(matter, actor):
-        raise workflow.NotAllowed(gettext("只有承接组织或社工站可以更新阶段。"))
+        raise errors.Forbidden(gettext("只有承接组织或社工站可以更新阶段。"))
     if matter.status not in WORKING:
-        raise workflow.Refused(gettext("议题不在实施中，不能更新阶段。"))
+        raise errors.Refused(gettext("议题不在实施中，不能更新阶段。"))
     if phase.done_at is not None:
         return
     phase.done_at, phase.done_by_id = utcnow(), actor.id

@@ -21,11 +21,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts import verification
-from ..core import audit
-from ..core.templating import localtime
-from ..core.time import utcnow
+from ..core import audit, errors
+from ..core.time import localtime, utcnow
 from ..extensions import db
-from ..matters import workflow
+from ..matters import follows, workflow
 from ..matters.models import Matter
 from ..matters.states import MatterState
 from ..notifications import services as notifications
@@ -108,11 +107,11 @@ def can_rate(matter: Matter, user: User | None) -> bool:
 def rate(matter: Matter, user: User, *, choice: str, comment: str = "") -> Rating:
     """One rating per resident of the matter's community per round, only while the window runs."""
     if not is_resident_of(matter, user):
-        raise workflow.NotAllowed(gettext("只有本社区的居民可以评议这件事。"))
+        raise errors.Forbidden(gettext("只有本社区的居民可以评议这件事。"))
     if not window_open(matter):
-        raise workflow.Refused(gettext("现在不在评议期内，不能评议。"))
+        raise errors.Refused(gettext("现在不在评议期内，不能评议。"))
     if unverified := verification.problem(user, matter.community, "rate"):
-        raise workflow.Refused(unverified)
+        raise errors.Refused(unverified)
     ev = open_round(matter)
     rating = Rating(evaluation_id=ev.id, user_id=user.id, choice=Choice(choice).value,
                     comment=comment.strip(), created_at=utcnow())
@@ -121,7 +120,7 @@ def rate(matter: Matter, user: User, *, choice: str, comment: str = "") -> Ratin
             db.session.add(rating)
             db.session.flush()
     except IntegrityError as exc:
-        raise workflow.Refused(gettext("您已经评议过了，每人只能评一次。")) from exc
+        raise errors.Refused(gettext("您已经评议过了，每人只能评一次。")) from exc
     return rating
 
 
@@ -154,7 +153,7 @@ def extend(matter: Matter, ev: Evaluation) -> None:
         .values(window_ends_at=until, updated_at=now).execution_options(synchronize_session=False))
     if result.rowcount != 1:
         db.session.refresh(matter)
-        raise workflow.Refused(gettext("此议题的状态刚刚被他人更改，请刷新后再试。"))
+        raise errors.Refused(gettext("此议题的状态刚刚被他人更改，请刷新后再试。"))
     db.session.refresh(matter)
     ev.ends_at, ev.extended_at = until, now
     db.session.flush()
@@ -163,7 +162,7 @@ def extend(matter: Matter, ev: Evaluation) -> None:
                          reason=gettext("评议期内无人评议，评议期自动延长到 %(end)s。",
                                         end=localtime(until)),
                          details={"round": ev.round, "until": until.isoformat()})
-    notifications.notify_followers(matter, entry)
+    follows.notify_followers(matter, entry)
 
 
 def conclude(matter: Matter) -> Outcome | None:
@@ -185,14 +184,14 @@ def conclude(matter: Matter) -> Outcome | None:
     entry = audit.record(actor_id=None, subject_type="matter", subject_id=matter.id,
                          action="evaluation_result", reason=str(outcome.label),
                          details={"round": ev.round, "outcome": outcome.value, "counts": n})
-    notifications.notify_followers(matter, entry)
+    follows.notify_followers(matter, entry)
     if outcome == Outcome.NO_RATINGS:
         from ..accounts.models import Role, User
 
         staff = set(db.session.scalars(select(User.id).where(
             User.role == Role.STAFF.value, User.active.is_(True))))
         notifications.notify_users(
-            staff - notifications.followers(matter), kind="evaluation_result", matter=matter,
+            staff - follows.followers(matter), kind="evaluation_result", matter=matter,
             entry=entry, message=gettext("「%(t)s」两个评议期都无人评议，请说明理由后决定销号或整改。",
                                          t=matter.title))
     if outcome == Outcome.NOT_SATISFIED:
@@ -210,7 +209,7 @@ def conclude(matter: Matter) -> Outcome | None:
             notice += [N_("居民意见："), text("\n".join(f"· {c}" for c in comments))]
         from .assignment import responsible_user_ids
 
-        others = responsible_user_ids(matter) - notifications.followers(matter)
+        others = responsible_user_ids(matter) - follows.followers(matter)
         notifications.notify_users(others, kind="rectify", message=notice, matter=matter,
                                    entry=rectify_entry)
     return outcome
@@ -245,19 +244,19 @@ def awaits_staff(matter: Matter) -> bool:
 def decide_unrated(matter: Matter, actor: User, *, decision: str, reason: str) -> audit.AuditEntry:
     """Staff's decision on a round nobody rated, with a reason that is published."""
     if not actor.is_staff:
-        raise workflow.NotAllowed(gettext("只有社工站工作人员可以作出决定。"))
+        raise errors.Forbidden(gettext("只有社工站工作人员可以作出决定。"))
     if not awaits_staff(matter):
-        raise workflow.Refused(gettext("只有无人评议的议题才由工作人员决定销号或整改。"))
+        raise errors.Refused(gettext("只有无人评议的议题才由工作人员决定销号或整改。"))
     if not reason.strip():
-        raise workflow.Refused(gettext("请写明作出这个决定的理由。"))
+        raise errors.Refused(gettext("请写明作出这个决定的理由。"))
     if decision == "close":
         return close(matter, actor, summary=reason)
     if decision != "rectify":
-        raise workflow.Refused(gettext("请选择销号或整改。"))
+        raise errors.Refused(gettext("请选择销号或整改。"))
     entry = workflow.rectify(matter, actor, reason=reason)
     from .assignment import responsible_user_ids
 
-    others = responsible_user_ids(matter) - notifications.followers(matter) - {actor.id}
+    others = responsible_user_ids(matter) - follows.followers(matter) - {actor.id}
     notifications.notify_users(others, kind="rectify", message=reason.strip(), matter=matter,
                                entry=entry)
     return entry
@@ -270,7 +269,7 @@ def close(matter: Matter, actor: User, *, summary: str) -> audit.AuditEntry:
     entry = workflow.close(matter, actor, reason=summary)
     from .assignment import responsible_user_ids
 
-    others = responsible_user_ids(matter) - notifications.followers(matter) - {actor.id}
+    others = responsible_user_ids(matter) - follows.followers(matter) - {actor.id}
     notifications.notify_users(others, kind="close", message=summary.strip(), matter=matter,
                                entry=entry)
     return entry

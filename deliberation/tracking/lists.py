@@ -19,11 +19,10 @@ from sqlalchemy import select
 
 from ..accounts.forms import ConfirmForm
 from ..accounts.models import Role, User
-from ..core import photos
+from ..core import errors, photos
 from ..core.pagination import paginate_list
 from ..directory.models import Organisation, OrganisationMember
 from ..extensions import db
-from ..matters import workflow
 from ..matters.views import visible_matter
 from . import reports, resources, services, supervision
 from .blueprint import bp
@@ -83,7 +82,7 @@ def new_offer():
             resources.add_offer(current_user, organisation_id=form.organisation_id.data,
                                 kind=form.kind.data, description=form.description.data,
                                 quantity=form.quantity.data or "")
-        except workflow.NotAllowed:
+        except errors.Forbidden:
             abort(403)
         flash(_("资源已登记到资源清单。"), "success")
         return redirect(url_for("tracking.resources_list"))
@@ -99,7 +98,7 @@ def withdraw_offer(offer_id: int):
         abort(400)
     try:
         resources.withdraw_offer(offer, current_user)
-    except workflow.NotAllowed:
+    except errors.Forbidden:
         abort(403)
     flash(_("已从资源清单撤下。"), "success")
     return redirect(url_for("tracking.resources_list"))

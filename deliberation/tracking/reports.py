@@ -9,12 +9,11 @@ from typing import TYPE_CHECKING
 from flask_babel import gettext
 from sqlalchemy import func, select
 
-from ..core import audit, photos
+from ..core import audit, errors, photos
 from ..core.time import utcnow
 from ..extensions import db
-from ..matters import workflow
+from ..matters import follows, workflow
 from ..matters.models import Matter
-from ..notifications import services as notifications
 from . import evaluation
 from .assignment import WORKING, assignment_of
 from .models import ProgressReport, ReportPhoto, Spending
@@ -35,12 +34,12 @@ def can_report(matter: Matter, user: User | None) -> bool:
 
 def _check(matter: Matter, actor: User) -> None:
     if workflow.Actor.IMPLEMENTER not in workflow.actors_of(matter, actor):
-        raise workflow.NotAllowed(gettext("只有承接组织的成员或社工站工作人员可以报告进展。"))
+        raise errors.Forbidden(gettext("只有承接组织的成员或社工站工作人员可以报告进展。"))
     if matter.status not in WORKING:
-        raise workflow.Refused(gettext("此议题当前为「%(state)s」，不能报告进展。",
+        raise errors.Refused(gettext("此议题当前为「%(state)s」，不能报告进展。",
                                        state=matter.status.label))
     if assignment_of(matter.id) is None:
-        raise workflow.Refused(gettext("社工站派单后才能报告进展。"))
+        raise errors.Refused(gettext("社工站派单后才能报告进展。"))
 
 
 def store_photos(uploads: Sequence[Upload]) -> list[photos.StoredPhoto]:
@@ -54,7 +53,7 @@ def add_report(matter: Matter, actor: User, *, body: str, percent: int,
     """`stored`: photos already stored (`store_photos`)."""
     _check(matter, actor)
     if not 0 <= percent <= 100:
-        raise workflow.Refused(gettext("完成进度请填 0 到 100 之间的数。"))
+        raise errors.Refused(gettext("完成进度请填 0 到 100 之间的数。"))
     now = utcnow()
     report = ProgressReport(matter_id=matter.id, author_id=actor.id, body=body.strip(),
                             percent=100 if completion else percent, completion=completion,
@@ -70,7 +69,7 @@ def add_report(matter: Matter, actor: User, *, body: str, percent: int,
                              action="progress_report", reason=report.body,
                              details={"report": report.id, "percent": report.percent,
                                       "photos": len(stored)})
-        notifications.notify_followers(matter, entry, exclude=actor.id)
+        follows.notify_followers(matter, entry, exclude=actor.id)
     return report
 
 
@@ -78,7 +77,7 @@ def report_done(matter: Matter, actor: User, *, summary: str,
                 stored: Sequence[photos.StoredPhoto] = ()) -> ProgressReport:
     """The work is done: a final report, then the matter enters evaluation (评议)."""
     if not summary.strip():
-        raise workflow.Refused(gettext("请写一段完成情况说明。"))
+        raise errors.Refused(gettext("请写一段完成情况说明。"))
     report = add_report(matter, actor, body=summary, percent=100, stored=stored, completion=True)
     workflow.report_done(matter, actor, reason=summary.strip())
     evaluation.open_round(matter)
@@ -95,9 +94,9 @@ def add_spending(matter: Matter, actor: User, *, amount_cents: int, what: str, s
     """`receipt`: a photo already stored (`store_photos`)."""
     _check(matter, actor)
     if amount_cents <= 0:
-        raise workflow.Refused(gettext("金额必须大于 0。"))
+        raise errors.Refused(gettext("金额必须大于 0。"))
     if spent_on > utcnow().date():
-        raise workflow.Refused(gettext("支出日期不能晚于今天。"))
+        raise errors.Refused(gettext("支出日期不能晚于今天。"))
     line = Spending(matter_id=matter.id, amount_cents=amount_cents, what=what.strip(),
                     spent_on=spent_on, receipt_key=receipt.key if receipt else None,
                     recorded_by_id=actor.id, created_at=utcnow())

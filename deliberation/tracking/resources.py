@@ -9,12 +9,12 @@ from flask_babel import gettext
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
-from ..core import audit
+from ..core import audit, errors
 from ..core.pagination import Page, paginate
 from ..core.time import utcnow
 from ..directory.models import BodyKind, Organisation, OrganisationMember
 from ..extensions import db
-from ..matters import workflow
+from ..matters import follows
 from ..matters.models import Matter
 from ..matters.states import MatterState
 from ..notifications import services as notifications
@@ -55,7 +55,7 @@ def can_offer_for(user: User | None, organisation_id: int) -> bool:
 def add_offer(actor: User, *, organisation_id: int, kind: str, description: str,
               quantity: str = "") -> Offer:
     if not can_offer_for(actor, organisation_id):
-        raise workflow.NotAllowed(gettext("只能为自己所在的组织登记资源。"))
+        raise errors.Forbidden(gettext("只能为自己所在的组织登记资源。"))
     offer = Offer(organisation_id=organisation_id, kind=ResourceKind(kind).value,
                   description=description.strip(), quantity=quantity.strip(),
                   created_by_id=actor.id, created_at=utcnow())
@@ -69,7 +69,7 @@ def add_offer(actor: User, *, organisation_id: int, kind: str, description: str,
 
 def withdraw_offer(offer: Offer, actor: User) -> None:
     if not can_offer_for(actor, offer.organisation_id):
-        raise workflow.NotAllowed(gettext("只能撤下自己组织的资源。"))
+        raise errors.Forbidden(gettext("只能撤下自己组织的资源。"))
     offer.active = False
     db.session.flush()
     audit.record(actor_id=actor.id, subject_type="offer", subject_id=offer.id, action="withdraw")
@@ -79,15 +79,15 @@ def pledge(matter: Matter, actor: User, *, kind: str, description: str, quantity
            amount_cents: int = 0, organisation_id: int | None = None) -> Pledge:
     """Pledge resources against a matter, for one's organisation or as a business member."""
     if not may_give(actor):
-        raise workflow.NotAllowed(gettext("商业联合会会员或社会组织成员才能认捐。"))
+        raise errors.Forbidden(gettext("商业联合会会员或社会组织成员才能认捐。"))
     if matter.status not in PLEDGE_OPEN:
-        raise workflow.Refused(gettext("此议题当前为「%(state)s」，不再接受认捐。",
+        raise errors.Refused(gettext("此议题当前为「%(state)s」，不再接受认捐。",
                                        state=matter.status.label))
     if organisation_id is not None and organisation_id not in {o.id for o in organisations_of(actor)}:
-        raise workflow.NotAllowed(gettext("只能以自己所在的组织名义认捐。"))
+        raise errors.Forbidden(gettext("只能以自己所在的组织名义认捐。"))
     kind = ResourceKind(kind).value
     if kind == ResourceKind.MONEY.value and amount_cents <= 0:
-        raise workflow.Refused(gettext("认捐资金请填写金额。"))
+        raise errors.Refused(gettext("认捐资金请填写金额。"))
     p = Pledge(matter_id=matter.id, organisation_id=organisation_id, pledged_by_id=actor.id,
                kind=kind, description=description.strip(), quantity=quantity.strip(),
                amount_cents=max(amount_cents, 0), created_at=utcnow())
@@ -99,22 +99,22 @@ def pledge(matter: Matter, actor: User, *, kind: str, description: str, quantity
         reason=p.description,
         details={"pledge": p.id, "kind": kind, "quantity": p.quantity,
                  "amount_cents": p.amount_cents, "organisation": org.name if org else ""})
-    notifications.follow(matter, actor.id)
-    notifications.notify_followers(matter, entry, exclude=actor.id)
+    follows.follow(matter, actor.id)
+    follows.notify_followers(matter, entry, exclude=actor.id)
     return p
 
 
 def fulfil(p: Pledge, matter: Matter, actor: User) -> None:
     """Staff confirm that what was pledged has arrived."""
     if not actor.is_staff:
-        raise workflow.NotAllowed(gettext("只有社工站工作人员可以确认资源到位。"))
+        raise errors.Forbidden(gettext("只有社工站工作人员可以确认资源到位。"))
     now = utcnow()
     result = db.session.execute(
         update(Pledge).where(Pledge.id == p.id, Pledge.status == PledgeStatus.PLEDGED.value)
         .values(status=PledgeStatus.FULFILLED.value, fulfilled_at=now, fulfilled_by_id=actor.id)
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:
-        raise workflow.Refused(gettext("这项认捐已经确认到位了。"))
+        raise errors.Refused(gettext("这项认捐已经确认到位了。"))
     db.session.refresh(p)
     entry = audit.record(actor_id=actor.id, subject_type="matter", subject_id=matter.id,
                          action="pledge_fulfilled", reason=p.description,

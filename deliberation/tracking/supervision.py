@@ -9,11 +9,10 @@ from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from ..core import audit
+from ..core import audit, errors
 from ..core.time import utcnow
 from ..directory.models import Street
 from ..extensions import db
-from ..matters import workflow
 from ..matters.models import Matter
 from ..matters.states import MatterState
 from ..notifications import services as notifications
@@ -84,12 +83,12 @@ def board() -> list[Risk]:
 def send_notice(matter: Matter, actor: User, *, message: str) -> audit.AuditEntry:
     """A supervision notice: on the timeline and in the responsible people's notifications."""
     if not actor.is_staff:
-        raise workflow.NotAllowed(gettext("只有社工站工作人员可以督办。"))
+        raise errors.Forbidden(gettext("只有社工站工作人员可以督办。"))
     if matter.status not in WORKING and matter.status != MatterState.IN_EVALUATION:
-        raise workflow.Refused(gettext("只能督办正在实施或整改的议题。"))
+        raise errors.Refused(gettext("只能督办正在实施或整改的议题。"))
     message = message.strip()
     if not message:
-        raise workflow.Refused(gettext("请写明督办要求。"))
+        raise errors.Refused(gettext("请写明督办要求。"))
     entry = audit.record(actor_id=actor.id, subject_type="matter", subject_id=matter.id,
                          action="supervise", reason=message)
     recipients = responsible_user_ids(matter) - {actor.id}

@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..accounts.forms import ConfirmForm
-from ..core import photos
+from ..core import errors, photos
 from ..core.htmx import is_htmx, render
 from ..core.time import utcnow
 from ..extensions import db
@@ -92,7 +92,7 @@ def assign(matter_id: int):
                 lead_id=form.lead_id.data, budget_cents=form.budget.cents or 0,
                 due_on=form.due_on.data,
                 phase_dues=form.chosen_phases())
-        except workflow.Refused as exc:
+        except errors.Refused as exc:
             error = str(exc)
         else:
             flash(_("已派单，承接组织会收到通知。"), "success")
@@ -113,9 +113,9 @@ def phase_done(matter_id: int, phase_id: int):
         abort(400)
     try:
         assignment.complete_phase(phase, matter, current_user)
-    except workflow.NotAllowed:
+    except errors.Forbidden:
         abort(403)
-    except workflow.Refused as exc:
+    except errors.Refused as exc:
         flash(str(exc), "error")
         return _back(matter.id)
     flash(_("已标记「%(p)s」完成。", p=phase.phase.label), "success")
@@ -140,9 +140,9 @@ def pledge(matter_id: int):
                              description=form.description.data, quantity=form.quantity.data or "",
                              amount_cents=form.amount.cents or 0,
                              organisation_id=form.organisation_id.data or None)
-        except workflow.NotAllowed:
+        except errors.Forbidden:
             abort(403)
-        except workflow.Refused as exc:
+        except errors.Refused as exc:
             form.amount.errors.append(str(exc))
         else:
             flash(_("谢谢您的认捐！社工站会与您联系对接。"), "success")
@@ -161,7 +161,7 @@ def fulfil(pledge_id: int):
         abort(400)
     try:
         resources.fulfil(p, matter, current_user)
-    except workflow.Refused as exc:
+    except errors.Refused as exc:
         flash(str(exc), "info")
     else:
         flash(_("已确认「%(d)s」到位。", d=p.description), "success")
@@ -200,7 +200,7 @@ def spending(matter_id: int):
             reports.add_spending(matter, current_user, amount_cents=form.amount.cents,
                                  what=form.what.data, spent_on=form.spent_on.data,
                                  receipt=receipt[0] if receipt else None)
-        except workflow.Refused as exc:
+        except errors.Refused as exc:
             for p in receipt:
                 photos.discard(p.key)
             form.spent_on.errors = [str(exc)]
@@ -222,7 +222,7 @@ def done(matter_id: int):
     elif form.validate_on_submit() and (stored := _stored("photos", form.photos)) is not None:
         try:
             reports.report_done(matter, current_user, summary=form.summary.data, stored=stored)
-        except workflow.Refused as exc:
+        except errors.Refused as exc:
             error = str(exc)
         else:
             flash(_("已报告完成，现在请居民评议。"), "success")
@@ -242,7 +242,7 @@ def resume(matter_id: int):
     elif form.validate_on_submit():
         try:
             workflow.resume(matter, current_user, reason=form.plan.data)
-        except workflow.Refused as exc:
+        except errors.Refused as exc:
             error = str(exc)
         else:
             flash(_("整改措施已公布，议题回到实施中。"), "success")
@@ -268,7 +268,7 @@ def rate(matter_id: int):
         try:
             evaluation.rate(matter, current_user, choice=form.choice.data,
                             comment=form.comment.data or "")
-        except workflow.Refused as exc:
+        except errors.Refused as exc:
             error = str(exc)
         else:
             if not is_htmx():
@@ -294,7 +294,7 @@ def close(matter_id: int):
     if form.validate_on_submit():
         try:
             evaluation.close(matter, current_user, summary=form.summary.data)
-        except workflow.Refused as exc:
+        except errors.Refused as exc:
             error = str(exc)
         else:
             flash(_("已销号，办理结果已公示。"), "success")
@@ -321,7 +321,7 @@ def decide(matter_id: int):
         try:
             evaluation.decide_unrated(matter, current_user, decision=form.decision.data,
                                       reason=form.reason.data)
-        except workflow.Refused as exc:
+        except errors.Refused as exc:
             error = str(exc)
         else:
             flash(_("已销号，办理结果已公示。") if form.decision.data == "close"
@@ -343,7 +343,7 @@ def supervise(matter_id: int):
     else:
         try:
             supervision.send_notice(matter, current_user, message=form.message.data)
-        except workflow.Refused as exc:
+        except errors.Refused as exc:
             flash(str(exc), "error")
         else:
             flash(_("督办通知已发出。"), "success")

@@ -216,7 +216,7 @@ def test_staff_file_on_behalf_of_a_known_resident(world, login):
         world.resident_b.id, world.staff.id, world.b.id, "phone")
     assert [e.action for e in audit.timeline("matter", matter.id)] == ["file_on_behalf"]
     # the resident hears about it: they follow their matter
-    from deliberation.notifications.services import followers
+    from deliberation.matters.follows import followers
     assert world.resident_b.id in followers(matter)
 
 

@@ -13,7 +13,7 @@ def test_window_end_is_told_in_beijing_time(world):
     matter.window_ends_at = datetime(2026, 6, 1, 1, 0)  # UTC
     clock.freeze(datetime(2026, 5, 30))
     try:
-        problem = workflow.TRANSITIONS["rectify"].guard(matter)
+        problem = workflow.guard_problem(workflow.TRANSITIONS["rectify"], matter)
     finally:
         clock.freeze(None)
     assert "2026-06-01 09:00" in problem

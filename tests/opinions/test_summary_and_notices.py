@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from deliberation.core import time as clock
 from deliberation.extensions import db
-from deliberation.notifications import services as notifications
+from deliberation.matters import follows
 from deliberation.notifications.models import Notification
 from deliberation.opinions import services
 from deliberation.opinions.models import OpinionSummary
@@ -58,7 +58,7 @@ def notices(user) -> int:
 
 
 def test_new_opinions_are_batched_one_notice_per_matter_per_hour(world, matter):
-    notifications.follow(matter, world.resident_b.id)  # a follower from elsewhere
+    follows.follow(matter, world.resident_b.id)  # a follower from elsewhere
     db.session.commit()
     start = datetime(2026, 5, 1, 9, 0)
     clock.freeze(start)

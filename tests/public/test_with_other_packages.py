@@ -1,6 +1,6 @@
 """The board's figures and exports that come from the meetings and tracking packages.
 
-These run once those packages are in the tree (they skip before): upcoming meetings on the
+Upcoming meetings on the
 board, the satisfaction rate from concluded evaluation rounds, and the CSV exports of meetings,
 pledges, the ledger and evaluations, checked for content and for what must never be in them.
 """
@@ -28,12 +28,16 @@ def rows_of(response) -> list[list[str]]:
 
 @pytest.fixture
 def tm():
-    return pytest.importorskip("deliberation.tracking.models")
+    from deliberation.tracking import models
+
+    return models
 
 
 @pytest.fixture
 def mm():
-    return pytest.importorskip("deliberation.meetings.models")
+    from deliberation.meetings import models
+
+    return models
 
 
 def evaluation(tm, matter, *, round=1, s=0, b=0, n=0, outcome="satisfied", concluded=True):
