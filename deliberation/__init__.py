@@ -97,25 +97,25 @@ def _init_packages(app: Flask) -> None:
     from . import matters, meetings, opinions, public, tracking
     from .matters import spine
 
+
     for package in (matters, meetings, tracking, opinions, public):
         package.init_app(app)
     spine.check_wiring()
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .accounts.views import bp as accounts_bp
-    from .directory.views import bp as admin_bp
-    from .matters.screening import bp as screening_bp
-    from .matters.views import bp as matters_bp
-    from .meetings.views import bp as meetings_bp
-    from .notifications.views import bp as notifications_bp
-    from .opinions.views import bp as opinions_bp
-    from .public.views import bp as public_bp
-    from .tracking.views import bp as tracking_bp
+    from .accounts import blueprint as accounts
+    from .directory import blueprint as directory
+    from .matters import blueprint as matters
+    from .meetings import blueprint as meetings
+    from .notifications import blueprint as notifications
+    from .opinions import blueprint as opinions
+    from .public import blueprint as public
+    from .tracking import blueprint as tracking
 
-    for bp in (public_bp, accounts_bp, admin_bp, matters_bp, screening_bp, notifications_bp,
-               tracking_bp, meetings_bp, opinions_bp):
-        app.register_blueprint(bp)
+    for package in (public, accounts, directory, matters, notifications, tracking, meetings,
+                    opinions):
+        package.register(app)
 
 
 def _translate(message: str) -> str:

@@ -32,12 +32,14 @@ class ClockStep:
 
 @dataclass(frozen=True)
 class Section:
-    """A block of the matter page owned by a stage: its template gets `context(matter)`."""
+    """A block of the matter page owned by a stage. `context(matter, page)` gets the page's
+    context (with what a refused form kept) and returns the partial's data, `section_data[name]`
+    in the template, or None to leave the block out."""
 
     name: str
     order: int
     template: str
-    context: Callable[[Matter], dict[str, Any]] = field(compare=False)
+    context: Callable[[Matter, dict[str, Any]], Any] = field(compare=False)
 
 
 GUARDS: dict[str, Guard] = {}

@@ -24,3 +24,10 @@ def init_app(app: Flask) -> None:
     spine.register_guard("no_pending_objection", objections.pending_hold)
     spine.register_fact("vote_opened", voting.vote_opened_on)
     labels.register(LABELS)
+    spine.register_section(spine.Section("meetings", 20, "meetings/_matter_section.html", _section))
+
+
+def _section(matter, page: dict):
+    from .views.notice import meeting_section
+
+    return meeting_section(matter, page.get("meeting_kept"))

@@ -19,6 +19,13 @@ def init_app(app: Flask) -> None:
     from ..core import labels
     from ..matters import spine
     from . import services
-
     labels.register(LABELS)
     spine.register_fact("opinion_digests", services.digests)
+    spine.register_section(spine.Section("opinions", 10, "opinions/_matter_section.html", _section))
+
+
+def _section(matter, page: dict):
+    from .views.opinions import opinions_section
+
+    return opinions_section(matter, page.get("opinion_form"), page.get("opinion_message", ""),
+                            page.get("opinion_error", False), page.get("opinion_reply"))

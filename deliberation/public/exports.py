@@ -19,20 +19,16 @@ import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from flask import Response, abort, render_template, url_for
+from flask import url_for
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..core import xlsx
 from ..core.spreadsheet import cell
-from ..core.time import utcnow
 from ..extensions import db
 from ..matters.models import Channel, Matter
 from ..matters.states import MatterState as S
-from .blueprint import bp
 
 BOM = "\ufeff"
 
@@ -103,48 +99,3 @@ def matter_rows() -> Iterator[list]:
                m.state_reason, m.public_proposer_name(), Channel(m.channel).label,
                m.cosign_count, when(m.created_at), when(m.first_answer_at), when(m.decided_at),
                when(m.closed_at), url_for("matters.detail", matter_id=m.id, _external=True)]
-
-
-def _staff_only() -> None:
-    if not current_user.is_staff:
-        abort(403)
-
-
-@bp.get("/exports")
-@login_required
-def exports():
-    _staff_only()
-    return render_template("public/exports.html", exports=list(REGISTRY.values()))
-
-
-@bp.get("/exports/<name>.csv")
-@login_required
-def export_csv(name: str):
-    _staff_only()
-    export = REGISTRY.get(name)
-    if export is None:
-        abort(404)
-    stamp = utcnow().strftime("%Y%m%d")
-    # Built whole inside the request: a failure is a 500, never a silently truncated file.
-    response = Response("".join(lines(export)), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.csv"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@bp.get("/exports/<name>.xlsx")
-@login_required
-def export_xlsx(name: str):
-    """The CSV's rows in a workbook: LibreOffice opens it right without an import dialog."""
-    _staff_only()
-    export = REGISTRY.get(name)
-    if export is None:
-        abort(404)
-    stamp = utcnow().strftime("%Y%m%d")
-    response = Response(xlsx.workbook(str(export.label), export.header, export.rows()),
-                        mimetype=xlsx.MIME)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.xlsx"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-

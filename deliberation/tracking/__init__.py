@@ -32,3 +32,10 @@ def init_app(app: Flask) -> None:
     spine.register_clock_step(MatterState.IN_EVALUATION, spine.ClockStep(
         due=evaluation.needs_conclusion, move=evaluation.conclude))
     labels.register(LABELS)
+    spine.register_section(spine.Section("tracking", 30, "tracking/_matter_section.html", _section))
+
+
+def _section(matter, page: dict):
+    from .blueprint import tracking_section
+
+    return tracking_section(matter)

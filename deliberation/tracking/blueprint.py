@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, Flask
 from flask_login import current_user
 
 bp = Blueprint("tracking", __name__)
 
 
-@bp.app_template_global()
 def tracking_section(matter):
     """The matter page's implementation section (see templates/tracking/_matter_section.html)."""
     from .services import ADOPTED_STATES, section
@@ -31,3 +30,9 @@ def yuan(cents: int | None) -> str:
     cents = int(cents or 0)
     whole, part = divmod(cents, 100)
     return f"{whole:,}" if part == 0 else f"{whole:,}.{part:02d}"
+
+
+def register(app: Flask) -> None:
+    from .views import lists, work  # noqa: F401  (their routes join the blueprint)
+
+    app.register_blueprint(bp)

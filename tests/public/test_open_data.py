@@ -98,7 +98,7 @@ def test_matters_json_lists_public_matters_with_their_decisions(client, data):
 
 
 def test_matters_json_pages(client, data, monkeypatch):
-    from deliberation.public import opendata
+    from deliberation.public.views import opendata
 
     monkeypatch.setattr(opendata, "PER_PAGE", 2)
     first = json.loads(client.get("/open/matters.json").get_data(as_text=True))

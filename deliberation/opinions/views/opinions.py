@@ -15,7 +15,7 @@ URL table:
     /opinions/moderation                  GET       opinions.queue    committee: reported opinions
     /opinions/<id>/hide                   POST      opinions.hide     committee, not the author
     /opinions/<id>/dismiss                POST      opinions.dismiss  committee, not the author
-The matter page's section comes from the `opinions_section` template global.
+The matter page's section is `opinions_section`, registered with the spine.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ import csv
 import io
 
 from flask import (
-    Blueprint,
     Response,
     abort,
     flash,
@@ -38,23 +37,21 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..accounts.forms import ConfirmForm
-from ..core import photos, xlsx
-from ..core.htmx import is_htmx, render
-from ..core.inputs import int_arg
-from ..core.spreadsheet import cell
-from ..core.time import localtime
-from ..extensions import db
-from ..matters.models import Matter
-from ..matters.views import detail_context, visible_matter
-from . import listing, moderation, services
-from .forms import EditForm, HideForm, OpinionForm, ReplyForm, ReportForm, SummaryForm
-from .models import Opinion, ReportReason, Stance
+from ...accounts.forms import ConfirmForm
+from ...core import photos, xlsx
+from ...core.htmx import is_htmx, render
+from ...core.inputs import int_arg
+from ...core.spreadsheet import cell
+from ...core.time import localtime
+from ...extensions import db
+from ...matters.models import Matter
+from ...matters.pages import detail_context, visible_matter
+from .. import listing, moderation, services
+from ..blueprint import bp
+from ..forms import EditForm, HideForm, OpinionForm, ReplyForm, ReportForm, SummaryForm
+from ..models import Opinion, ReportReason, Stance
 
-bp = Blueprint("opinions", __name__)
 
-
-@bp.app_template_global()
 def opinions_section(matter: Matter, form: OpinionForm | None = None, message: str = "",
                      error: bool = False, reply: ReplyForm | None = None) -> dict | None:
     """What `templates/opinions/_matter_section.html` shows; None before the matter is accepted.

@@ -15,58 +15,34 @@ URL table:
     /meetings/<id>/minutes/notes   POST     meetings.notes        recorder's notes
     /meetings/<id>/minutes/confirm POST     meetings.confirm      chair or recorder confirms
     /meetings/rules/<body_id>      GET/POST meetings.body_rules   a body's rule set (staff)
-Live pages and item actions are in `live.py`; objections in `notice.py`.
+Live pages and item actions are in `views/live.py`; objections in `views/notice.py`.
 """
 
 from __future__ import annotations
 
 import io
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import to_utc
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..accounts.forms import ConfirmForm
-from ..accounts.models import User
-from ..core import errors
-from ..core.confirmation import ask, is_confirmed
-from ..core.inputs import int_arg
-from ..core.pagination import paginate
-from ..directory.models import Body
-from ..extensions import db
-from ..matters.models import Matter
-from . import digests, rules, rulesets, services
-from . import minutes as minutes_data
-from .forms import MeetingForm, NotesForm, RuleSetForm
-from .models import AgendaItem, Meeting, MeetingState
-
-bp = Blueprint("meetings", __name__, url_prefix="/meetings")
-
-
-def get_meeting(meeting_id: int) -> Meeting:
-    meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None or not services.can_see(meeting, current_user):
-        abort(404)
-    return meeting
-
-
-def run(action, *args, **kwargs):
-    """Call a service; refusals become a flash message, permission refusals a 403."""
-    try:
-        return True, action(*args, **kwargs)
-    except errors.Forbidden:
-        abort(403)
-    except errors.ActionError as exc:
-        flash(str(exc), "error")
-        return False, None
-
-
-def confirmed() -> None:
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+from ...accounts.forms import ConfirmForm
+from ...accounts.models import User
+from ...core.confirmation import ask, is_confirmed
+from ...core.inputs import int_arg
+from ...core.pagination import paginate
+from ...directory.models import Body
+from ...extensions import db
+from ...matters.models import Matter
+from .. import digests, rules, rulesets, services
+from .. import minutes as minutes_data
+from ..blueprint import bp
+from ..forms import MeetingForm, NotesForm, RuleSetForm
+from ..models import AgendaItem, Meeting, MeetingState
+from ..pages import confirmed, get_meeting, run
 
 
 @bp.get("/")
@@ -283,5 +259,3 @@ def body_rules(body_id: int):
                            presets=rules.PRESETS.values(),
                            fractions=rules.COMMON_FRACTIONS), 422 if request.method == "POST" else 200
 
-
-from . import live, notice  # noqa: E402,F401  (their routes join this blueprint)

@@ -18,11 +18,11 @@ from flask import Response, abort, render_template, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from ..extensions import db
-from ..matters.models import Matter
-from ..matters.states import MatterState as S
-from . import decisions
-from .blueprint import bp
+from ...extensions import db
+from ...matters.models import Matter
+from ...matters.states import MatterState as S
+from .. import decisions
+from ..blueprint import bp
 
 PER_PAGE = 200
 

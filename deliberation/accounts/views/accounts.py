@@ -18,7 +18,6 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
@@ -33,11 +32,12 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from ..core.pagination import paginate
-from ..directory.models import Community
-from ..extensions import db, limiter
-from . import services
-from .forms import (
+from ...core.pagination import paginate
+from ...directory.models import Community
+from ...extensions import db, limiter
+from .. import services
+from ..blueprint import bp
+from ..forms import (
     ChangePasswordForm,
     ConfirmForm,
     LoginForm,
@@ -45,10 +45,8 @@ from .forms import (
     StaffCreateResidentForm,
     normalise_phone,
 )
-from .models import Role, User
-from .permissions import staff_required
-
-bp = Blueprint("accounts", __name__)
+from ..models import Role, User
+from ..permissions import staff_required
 
 
 def _community_choices() -> list[tuple[int, str]]:
@@ -261,5 +259,3 @@ def set_lang():
             services.save_locale(current_user, lang)
     return response
 
-
-from . import verify_views  # noqa: E402,F401  (its routes join this blueprint)

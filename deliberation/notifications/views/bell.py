@@ -8,21 +8,20 @@ URL table:
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext
 from flask_login import current_user, login_required
 from sqlalchemy import select, update
 
-from ..accounts.forms import ConfirmForm
-from ..core.audit import AuditEntry
-from ..core.labels import action_label
-from ..core.pagination import paginate
-from ..core.time import utcnow
-from ..extensions import db
-from . import services
-from .models import Notification
-
-bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+from ...accounts.forms import ConfirmForm
+from ...core.audit import AuditEntry
+from ...core.labels import action_label
+from ...core.pagination import paginate
+from ...core.time import utcnow
+from ...extensions import db
+from .. import services
+from ..blueprint import bp
+from ..models import Notification
 
 # Notifications that are not audit actions (written by services outside the workflow).
 KIND_LABELS = {"cosign": lazy_gettext("有居民附议了您的议题"),

@@ -14,16 +14,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..core import errors
-from ..extensions import db
-from ..matters.models import Matter
-from . import objections
-from .forms import DecideObjectionForm, ObjectionForm
-from .models import AgendaItem, Meeting, MeetingState, Objection
-from .views import bp
+from ...core import errors
+from ...extensions import db
+from ...matters.models import Matter
+from .. import objections
+from ..blueprint import bp
+from ..forms import DecideObjectionForm, ObjectionForm
+from ..models import AgendaItem, Meeting, MeetingState, Objection
 
 
-@bp.app_template_global("meeting_section")
 def meeting_section(matter: Matter, kept: dict | None = None) -> dict:
     """What `meetings/_matter_section.html` shows for a matter. `kept` holds a refused form
     (`objection_form`, or `decide_form` with its `objection_id`) and the `message` saying why,
@@ -49,15 +48,15 @@ def meeting_section(matter: Matter, kept: dict | None = None) -> dict:
 
 
 def _matter(matter_id: int) -> Matter:
-    from ..matters.views import visible_matter
+    from ...matters.pages import visible_matter
 
     return visible_matter(matter_id)
 
 
 def _again(matter: Matter, status: int, message: str, **kept):
     """A refused objection or decision: the matter page again, with what was typed and why."""
-    from ..core.htmx import render
-    from ..matters.views import detail_context
+    from ...core.htmx import render
+    from ...matters.pages import detail_context
 
     return render("matters/detail.html", status=status,
                   **detail_context(matter, meeting_kept={"message": message, **kept}))

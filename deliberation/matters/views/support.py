@@ -17,35 +17,16 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..accounts.forms import ConfirmForm
-from ..core import photos
-from ..core.htmx import is_htmx, render
-from ..extensions import db
-from . import filing, follows, support
-from .models import Matter, MatterPhoto
-from .views import bp, detail_context, visible_matter
+from ...accounts.forms import ConfirmForm
+from ...core import photos
+from ...core.htmx import is_htmx, render
+from ...extensions import db
+from .. import filing, follows, support
+from ..blueprint import bp
+from ..models import Matter, MatterPhoto
+from ..pages import detail_context, visible_matter
 
 PHOTO_MAX_AGE = 3600
-
-
-def support_context(matter: Matter) -> dict:
-    """What the co-sign box, the photos and the supporters list need."""
-    insider = matter.is_overseen_by(current_user)
-    hidden = support.anonymous_supporters(matter) if not insider else set()
-    names = []
-    for cosign, user in support.cosigners(matter):
-        if user.id in hidden:
-            names.append((_("匿名居民"), cosign.created_at))
-        else:
-            names.append((user.display_name if insider else support.public_name(user.display_name),
-                          cosign.created_at))
-    return {
-        "cosign_problem": support.cosign_problem(matter, current_user),
-        "has_cosigned": support.has_cosigned(matter, current_user),
-        "following": support.is_following(matter, current_user),
-        "cosigners": names,
-        "support_form": ConfirmForm(),
-    }
 
 
 def _answer(matter: Matter, message: str, *, status: int = 200, error: bool = False):

@@ -15,20 +15,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..accounts.forms import normalise_phone
-from ..accounts.models import User
-from ..accounts.permissions import staff_required
-from ..accounts.services import find_by_phone
-from ..core.pagination import paginate
-from ..extensions import db
-from . import forms, services
-from .models import Body, Category, Community, Membership, Organisation, Street
+from ...accounts.forms import normalise_phone
+from ...accounts.models import User
+from ...accounts.permissions import staff_required
+from ...accounts.services import find_by_phone
+from ...core.pagination import paginate
+from ...extensions import db
+from .. import forms, services
+from ..blueprint import bp
+from ..models import Body, Category, Community, Membership, Organisation, Street
 
 
 @dataclass(frozen=True)
@@ -51,8 +52,6 @@ ENTITIES = {
                             (("name", _l("名称")), ("kind_label", _l("类型")),
                              ("community", _l("社区")))),
 }
-
-bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 @bp.before_request

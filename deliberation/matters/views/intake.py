@@ -10,7 +10,7 @@ URL table:
     /matters/<id>/edit               matters.edit       proposer, until screening
     /matters/<id>/resubmit    POST   matters.resubmit   proposer, after a return
     /matters/<id>/withdraw           matters.withdraw   proposer, until on an agenda (GET confirms)
-Co-sign, follow and photo routes: `matters/support_views.py` (same blueprint).
+Co-sign, follow and photo routes: `matters/views/support.py` (same blueprint).
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from __future__ import annotations
 import secrets
 
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
@@ -31,39 +30,17 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..accounts.forms import ConfirmForm
-from ..accounts.models import User
-from ..core import audit
-from ..core.htmx import render
-from ..core.inputs import int_arg
-from ..directory.models import Category, Community
-from ..extensions import db
-from . import filing, search, services, support, workflow
-from .forms import FilingForm, MatterForm, StaffFilingForm
-from .models import Channel, Matter
-
-bp = Blueprint("matters", __name__, url_prefix="/matters")
-
-
-def get_matter(matter_id: int) -> Matter:
-    matter = db.session.get(Matter, matter_id)
-    if matter is None:
-        abort(404)
-    return matter
-
-
-def visible_matter(matter_id: int) -> Matter:
-    """The matter if the current user may see it: public matters to all, the rest to insiders."""
-    matter = get_matter(matter_id)
-    if not matter.is_public and not _insider(matter):
-        abort(404)
-    return matter
-
-
-def _insider(matter: Matter) -> bool:
-    u = current_user
-    return matter.is_overseen_by(u) or (
-        u.is_authenticated and u.id in (matter.proposer_id, matter.filed_by_id))
+from ...accounts.forms import ConfirmForm
+from ...accounts.models import User
+from ...core.htmx import render
+from ...core.inputs import int_arg
+from ...directory.models import Category, Community
+from ...extensions import db
+from .. import filing, search, services, support, workflow
+from ..blueprint import bp
+from ..forms import FilingForm, MatterForm, StaffFilingForm
+from ..models import Channel, Matter
+from ..pages import detail_context, get_matter, visible_matter
 
 
 @bp.get("/")
@@ -178,21 +155,12 @@ def mine():
 def detail(matter_id: int):
     matter = visible_matter(matter_id)
     if workflow.due_for_tick(matter):
-        from ..database import write_transaction
+        from ...database import write_transaction
 
         with write_transaction():
             workflow.tick_one(db.session.get(Matter, matter_id))
         matter = get_matter(matter_id)
     return render("matters/detail.html", **detail_context(matter))
-
-
-def detail_context(matter: Matter, **extra) -> dict:
-    from .support_views import support_context
-
-    entries = audit.timeline("matter", matter.id, include_internal=matter.is_overseen_by(current_user))
-    return {"matter": matter, "entries": entries, "confirm_form": ConfirmForm(),
-            "can_edit": services.can_edit(matter, current_user),
-            **support_context(matter), **extra}
 
 
 @bp.route("/<int:matter_id>/edit", methods=["GET", "POST"])
@@ -246,5 +214,3 @@ def withdraw(matter_id: int):
     flash(_("议题已撤回。"), "success")
     return redirect(url_for("matters.detail", matter_id=matter.id))
 
-
-from . import support_views  # noqa: E402,F401  (its routes join this blueprint)

@@ -13,13 +13,13 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..core.pagination import paginate
-from ..directory.models import Community
-from ..extensions import db
-from . import verification
-from .forms import ConfirmForm
-from .models import User
-from .views import bp
+from ...core.pagination import paginate
+from ...directory.models import Community
+from ...extensions import db
+from .. import verification
+from ..blueprint import bp
+from ..forms import ConfirmForm
+from ..models import User
 
 
 def _may_verify_anyone() -> bool:

@@ -31,17 +31,18 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..accounts.forms import ConfirmForm
-from ..core import errors
-from ..core.confirmation import ask, is_confirmed
-from ..core.htmx import is_htmx
-from ..core.inputs import int_arg
-from ..extensions import db
-from . import debate as debating
-from . import rules, services, voting
-from .forms import HandsForm, OpenVoteForm
-from .models import AgendaItem, Choice, ItemState, Meeting, MeetingState, Side, SpeakRequest, SpeakState
-from .views import bp, confirmed, get_meeting, run
+from ...accounts.forms import ConfirmForm
+from ...core import errors
+from ...core.confirmation import ask, is_confirmed
+from ...core.htmx import is_htmx
+from ...core.inputs import int_arg
+from ...extensions import db
+from .. import debate as debating
+from .. import rules, services, voting
+from ..blueprint import bp
+from ..forms import HandsForm, OpenVoteForm
+from ..models import AgendaItem, Choice, ItemState, Meeting, MeetingState, Side, SpeakRequest, SpeakState
+from ..pages import confirmed, get_meeting, run
 
 VIEWS = {"chair": "meetings/_live_chair.html", "projector": "meetings/_live_projector.html",
          "phone": "meetings/_live_phone.html"}
@@ -161,7 +162,7 @@ def chair(meeting_id: int):
 
 
 def _chair_extras(meeting: Meeting) -> dict:
-    from ..accounts.models import User
+    from ...accounts.models import User
 
     ids = services.expected_ids(meeting)
     return {"members": list(db.session.scalars(select(User).where(User.id.in_(ids)).order_by(User.id))),

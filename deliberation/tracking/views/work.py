@@ -1,6 +1,6 @@
 """Carrying a matter out: assignment, pledges, reports, spending, rating, closing, supervision.
 
-URL table (the lists are in lists.py):
+URL table (the lists are in views/lists.py):
     /tracking/<id>/assign            GET/POST  tracking.assign       staff, in progress
     /tracking/<id>/phases/<p>/done   POST      tracking.phase_done   implementer or staff
     /tracking/<id>/pledge            GET/POST  tracking.pledge       business/organisation members
@@ -22,16 +22,16 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..accounts.forms import ConfirmForm
-from ..core import errors, photos
-from ..core.htmx import is_htmx, render
-from ..core.time import utcnow
-from ..extensions import db
-from ..matters import workflow
-from ..matters.views import get_matter, visible_matter
-from . import assignment, evaluation, lists, reports, resources, supervision
-from .blueprint import bp
-from .forms import (
+from ...accounts.forms import ConfirmForm
+from ...core import errors, photos
+from ...core.htmx import is_htmx, render
+from ...core.time import utcnow
+from ...extensions import db
+from ...matters import workflow
+from ...matters.pages import get_matter, visible_matter
+from .. import assignment, evaluation, reports, resources, supervision
+from ..blueprint import bp
+from ..forms import (
     AssignForm,
     CloseForm,
     DecideForm,
@@ -43,8 +43,9 @@ from .forms import (
     SpendingForm,
     SuperviseForm,
 )
-from .models import Phase, Pledge
-from .services import section
+from ..models import Phase, Pledge
+from ..services import section
+from . import lists
 
 
 def _back(matter_id: int):

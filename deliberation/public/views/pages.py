@@ -17,13 +17,13 @@ from flask_babel import gettext as _
 from flask_babel import to_user_timezone
 from sqlalchemy import select, text
 
-from ..core.time import utcnow
-from ..directory.models import Community, Street
-from ..extensions import db
-from ..matters.models import Matter
-from ..matters.states import MatterState
-from . import board, charts, decisions, period, stats
-from .blueprint import bp
+from ...core.time import utcnow
+from ...directory.models import Community, Street
+from ...extensions import db
+from ...matters.models import Matter
+from ...matters.states import MatterState
+from .. import board, charts, decisions, period, stats
+from ..blueprint import bp
 
 PRINTABLE = (MatterState.IN_NOTICE, MatterState.CLOSED)
 
@@ -115,5 +115,3 @@ def health():
     db.session.execute(text("SELECT 1"))
     return {"ok": True}
 
-
-from . import exports, opendata  # noqa: E402,F401  (their routes join the blueprint)

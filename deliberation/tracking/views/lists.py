@@ -17,17 +17,17 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..accounts.forms import ConfirmForm
-from ..accounts.models import Role, User
-from ..core import errors, photos
-from ..core.pagination import paginate_list
-from ..directory.models import Organisation, OrganisationMember
-from ..extensions import db
-from ..matters.views import visible_matter
-from . import reports, resources, services, supervision
-from .blueprint import bp
-from .forms import OfferForm, SuperviseForm
-from .models import Offer
+from ...accounts.forms import ConfirmForm
+from ...accounts.models import Role, User
+from ...core import errors, photos
+from ...core.pagination import paginate_list
+from ...directory.models import Organisation, OrganisationMember
+from ...extensions import db
+from ...matters.pages import visible_matter
+from .. import reports, resources, services, supervision
+from ..blueprint import bp
+from ..forms import OfferForm, SuperviseForm
+from ..models import Offer
 
 
 def organisation_choices() -> list[tuple[int, str]]:

@@ -8,26 +8,25 @@ URL table:
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..core import audit
-from ..core.confirmation import ask, is_confirmed
-from ..core.inputs import int_arg
-from ..core.pagination import paginate
-from ..core.time import utcnow
-from ..directory.models import Street
-from ..extensions import db
-from . import workflow
-from .forms import ScreeningForm
-from .models import Matter
-from .states import MatterState
-from .views import get_matter
-
-bp = Blueprint("screening", __name__, url_prefix="/screening")
+from ...core import audit
+from ...core.confirmation import ask, is_confirmed
+from ...core.inputs import int_arg
+from ...core.pagination import paginate
+from ...core.time import utcnow
+from ...directory.models import Street
+from ...extensions import db
+from .. import workflow
+from ..blueprint import screening_bp as bp
+from ..forms import ScreeningForm
+from ..models import Matter
+from ..pages import get_matter
+from ..states import MatterState
 
 
 def screenable_communities(user) -> list[int] | None:
@@ -145,7 +144,7 @@ def note(matter_id: int):
     if not matter.is_overseen_by(current_user):
         abort(403)
     text = (request.form.get("note") or "").strip()[:1000]
-    from ..accounts.forms import ConfirmForm
+    from ...accounts.forms import ConfirmForm
 
     if not ConfirmForm().validate_on_submit():
         abort(400)

@@ -1,0 +1,14 @@
+"""The directory blueprint; its routes are in `views/` (each module's docstring holds its URL
+table)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def register(app: Flask) -> None:
+    from .views import admin  # noqa: F401  (their routes join the blueprint)
+
+    app.register_blueprint(bp)

@@ -1,0 +1,1 @@
+"""Route modules of the matters blueprint (see ../blueprint.py)."""

@@ -1,0 +1,1 @@
+"""Route modules of the meetings blueprint (see ../blueprint.py)."""

@@ -1,0 +1,1 @@
+"""Route modules of the notifications blueprint (see ../blueprint.py)."""

@@ -1,0 +1,14 @@
+"""The opinions blueprint; its routes are in `views/` (each module's docstring holds its URL
+table)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+
+bp = Blueprint("opinions", __name__)
+
+
+def register(app: Flask) -> None:
+    from .views import opinions  # noqa: F401  (their routes join the blueprint)
+
+    app.register_blueprint(bp)

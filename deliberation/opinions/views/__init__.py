@@ -1,0 +1,1 @@
+"""Route modules of the opinions blueprint (see ../blueprint.py)."""

@@ -1,0 +1,1 @@
+"""Route modules of the public blueprint (see ../blueprint.py)."""
