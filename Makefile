@@ -30,6 +30,7 @@ test: install
 
 lint: install
 	$(BIN)/ruff check deliberation tests bench bin wsgi.py
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) instance test-artifacts
