@@ -34,6 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     _init_extensions(app)
     _register_blueprints(app)
+    _register_abilities()
     _init_request_cycle(app)
 
     from . import cli
@@ -105,6 +106,17 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (public_bp, accounts_bp, admin_bp, matters_bp, screening_bp, notifications_bp,
                tracking_bp, meetings_bp, opinions_bp):
         app.register_blueprint(bp)
+
+
+def _register_abilities() -> None:
+    """Each package answers its own questions about a matter (`Matter.can(action, user)`)."""
+    from .matters import abilities as matters_abilities
+    from .meetings import abilities as meetings_abilities
+    from .opinions import abilities as opinions_abilities
+    from .tracking import abilities as tracking_abilities
+
+    for package in (matters_abilities, meetings_abilities, tracking_abilities, opinions_abilities):
+        package.register()
 
 
 def _translate(message: str) -> str:

@@ -191,7 +191,6 @@ def detail_context(matter: Matter, **extra) -> dict:
 
     entries = audit.timeline("matter", matter.id, include_internal=matter.is_overseen_by(current_user))
     return {"matter": matter, "entries": entries, "confirm_form": ConfirmForm(),
-            "can_edit": services.can_edit(matter, current_user),
             **support_context(matter), **extra}
 
 
@@ -199,7 +198,7 @@ def detail_context(matter: Matter, **extra) -> dict:
 @login_required
 def edit(matter_id: int):
     matter = get_matter(matter_id)
-    if not services.can_edit(matter, current_user):
+    if not matter.can("edit", current_user):
         abort(403)
     form = MatterForm(obj=matter)
     filing.prepare(form)
