@@ -136,8 +136,10 @@ class User(UserMixin, db.Model):
     def is_committee_member(self) -> bool:
         return self.sits_on(BodyKind.COMMITTEE)
 
-    def lives_in(self, community_id: int | None) -> bool:
-        """Registered in that community: the question co-signs, ratings and objections ask."""
+    def lives_in(self, community: Community | int | None) -> bool:
+        """Registered in that community (given as the community or its id): the question
+        co-signs, opinions, ratings and objections ask."""
+        community_id = community.id if isinstance(community, Community) else community
         return community_id is not None and self.community_id == community_id
 
     @property

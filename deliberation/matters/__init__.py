@@ -6,7 +6,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from . import templating, workflow  # noqa: F401  (the workflow registers its own rules)
+    from . import abilities, templating, workflow  # noqa: F401  (workflow registers its rules)
+
+    abilities.register()
 
     app.jinja_env.globals.update(state_label=templating.state_label,
                                  actor_name=templating.actor_name)

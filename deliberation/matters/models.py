@@ -5,8 +5,9 @@ A matter's `state` is assigned only in `matters/workflow.py`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -15,7 +16,7 @@ from ..core.enums import LabeledEnum
 from ..core.time import utcnow
 from ..directory.models import Category, Community
 from ..extensions import db
-from .states import MatterState
+from .states import COSIGN_OPEN, MatterState
 
 if TYPE_CHECKING:
     from ..accounts.models import User
@@ -110,6 +111,16 @@ class Matter(db.Model):
         return self.state != MatterState.WITHDRAWN.value
 
     @property
+    def in_notice(self) -> bool:
+        """The resolution notice (决议公示) runs: residents may object."""
+        return self.status == MatterState.IN_NOTICE
+
+    @property
+    def takes_cosigns(self) -> bool:
+        """Still open for co-signs (附议), whoever asks (a visitor is offered the login)."""
+        return self.status in COSIGN_OPEN
+
+    @property
     def channel_label(self) -> str:
         return Channel(self.channel).label
 
@@ -137,11 +148,25 @@ class Matter(db.Model):
             return gettext("匿名居民") if self.hide_name else gettext("居民（代录）")
         return self.proposer.display_name
 
-    # --- permission questions; the answers come from the workflow's transition table --------
-    def can(self, transition: str, user: User | None) -> bool:
-        from . import workflow
+    # --- permission questions -------------------------------------------------------------
+    # Every action a user may take on a matter, by name: the workflow registers one per
+    # transition, each stage registers its own abilities ("rate", "object", "comment"...) when
+    # the app starts, so this module never imports a stage. Views ask before acting (403 on
+    # no) and templates ask before showing the button: one answer, two uses.
+    abilities: ClassVar[dict[str, Callable[[Matter, User | None], bool]]] = {}
 
-        return workflow.allowed(self, transition, user)
+    @classmethod
+    def register_ability(cls, name: str, answer: Callable[[Matter, User | None], bool]) -> None:
+        cls.abilities[name] = answer
+
+    def can(self, action: str, user: User | None) -> bool:
+        """May `user` do `action` to this matter now? An unknown action is a programming
+        error (a misspelt name in a template must not silently hide a button)."""
+        try:
+            answer = Matter.abilities[action]
+        except KeyError:
+            raise LookupError(f"no ability {action!r} is registered on Matter") from None
+        return bool(answer(self, user))
 
     def is_overseen_by(self, user: User | None) -> bool:
         """Station staff and the committee of the matter's community: they see internal notes,
@@ -150,7 +175,11 @@ class Matter(db.Model):
             user.is_staff or user.sits_on_committee_of(self.community_id)))
 
     def can_screen(self, user: User | None) -> bool:
-        return self.is_overseen_by(user) and self.status == MatterState.SUBMITTED
+        """Screening (初审) is the residents' committee's of the matter's own community; station
+        staff oversee it but do not screen (DOMAIN.md, the transition table)."""
+        return bool(user is not None and user.is_authenticated
+                    and user.sits_on_committee_of(self.community_id)
+                    and self.status == MatterState.SUBMITTED)
 
     def can_see_channel(self, user: User | None) -> bool:
         """How a 代录 matter was collected (phone, visit...) is for the committee and staff."""

@@ -10,7 +10,7 @@ from flask_login import current_user
 from ..accounts.forms import ConfirmForm
 from ..core import audit
 from ..extensions import db
-from . import services, spine, support
+from . import spine, support
 from .models import Matter
 
 
@@ -60,7 +60,6 @@ def detail_context(matter: Matter, **extra) -> dict:
     each stage's section gets it too, and answers None when it has nothing to show."""
     entries = audit.timeline("matter", matter.id, include_internal=matter.is_overseen_by(current_user))
     context = {"matter": matter, "entries": entries, "confirm_form": ConfirmForm(),
-               "can_edit": services.can_edit(matter, current_user),
                **support_context(matter), **extra}
     data = {s.name: d for s in spine.sections() if (d := s.context(matter, context)) is not None}
     context["section_data"] = data  # each stage's partial reads its own entry

@@ -121,7 +121,7 @@ def _who_and_where(filer: User, on_behalf: bool, channel: Channel, proposer: Use
     return None, community_id
 
 
-def can_edit(matter: Matter, user: User | None) -> bool:
+def may_edit(matter: Matter, user: User | None) -> bool:
     """The proposer (or the staff member who filed it) may edit until screening."""
     return bool(user and user.is_authenticated
                 and workflow.Actor.PROPOSER in workflow.actors_of(matter, user)
@@ -130,7 +130,7 @@ def can_edit(matter: Matter, user: User | None) -> bool:
 
 def edit_matter(matter: Matter, editor: User, *, title: str, description: str, category_id: int,
                 place: str, hide_name: bool) -> None:
-    if not can_edit(matter, editor):
+    if not may_edit(matter, editor):
         raise workflow.NotAllowed(gettext("只有提议人可以在初审前修改议题。"))
     category = db.session.get(Category, category_id)
     if category is None or not category.active:

@@ -44,7 +44,7 @@ def cosign_problem(matter: Matter, user: User | None) -> str | None:
         return gettext("只有登记了所在社区的居民可以附议。")
     if user.id in (matter.proposer_id, matter.filed_by_id):
         return gettext("这是您自己提的议题，不需要附议。")
-    if matter.status not in COSIGN_OPEN:
+    if not matter.takes_cosigns:
         return gettext("这个议题现在是「%(state)s」，已不再接受附议。", state=matter.status.label)
     # Like ratings and objections: residents of the matter's community (verified, if the
     # street says so).

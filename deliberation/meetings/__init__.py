@@ -17,6 +17,9 @@ LABELS = {
 
 def init_app(app: Flask) -> None:
     """Plug the stage into the spine: a pending objection (异议) holds a notice open."""
+    from . import abilities
+
+    abilities.register()
     from ..core import labels
     from ..matters import spine
     from . import objections, voting

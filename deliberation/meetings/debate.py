@@ -12,7 +12,7 @@ from ..core import audit
 from ..core.time import utcnow
 from ..extensions import db
 from .models import AgendaItem, ItemState, MeetingState, Recusal, Side, SpeakRequest, SpeakState
-from .services import Forbidden, MeetingError, bump, can_chair, is_expected, present_ids
+from .services import Forbidden, MeetingError, bump, is_expected, present_ids
 
 if TYPE_CHECKING:
     from ..accounts.models import User
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 def open_debate(item: AgendaItem, actor: User) -> None:
     meeting = item.meeting
-    if not can_chair(meeting, actor):
+    if not meeting.can_chair(actor):
         raise Forbidden(gettext("只有主持人可以开始讨论。"))
     if meeting.state != MeetingState.IN_SESSION.value:
         raise MeetingError(gettext("请先宣布开会。"))
@@ -87,7 +87,7 @@ def suggested_next(item: AgendaItem) -> SpeakRequest | None:
 
 def give_floor(request: SpeakRequest, actor: User) -> None:
     item = db.session.get(AgendaItem, request.item_id)
-    if not can_chair(item.meeting, actor):
+    if not item.meeting.can_chair(actor):
         raise Forbidden(gettext("只有主持人可以安排发言。"))
     if item.state != ItemState.DEBATE.value or request.state != SpeakState.WAITING.value:
         raise MeetingError(gettext("这位成员现在不在排队。"))
@@ -104,7 +104,7 @@ def give_floor(request: SpeakRequest, actor: User) -> None:
 def end_speech(request: SpeakRequest, actor: User) -> None:
     item = db.session.get(AgendaItem, request.item_id)
     own_withdrawal = actor.id == request.user_id and request.state == SpeakState.WAITING.value
-    if not (can_chair(item.meeting, actor) or own_withdrawal):
+    if not (item.meeting.can_chair(actor) or own_withdrawal):
         raise Forbidden(gettext("只有主持人可以结束发言。"))
     if request.state not in (SpeakState.WAITING.value, SpeakState.SPEAKING.value):
         return

@@ -90,7 +90,7 @@ def _by_item(items: list[AgendaItem]) -> tuple[dict[int, list], dict[int, list]]
 
 
 def save_notes(meeting: Meeting, actor: User, notes: str) -> None:
-    if not services.can_record(meeting, actor):
+    if not meeting.can_record(actor):
         raise services.Forbidden(gettext("只有记录员可以填写纪要备注。"))
     if meeting.chair_confirmed_at and meeting.recorder_confirmed_at:
         raise services.MeetingError(gettext("纪要已经由主持人和记录员确认，不能再修改。"))

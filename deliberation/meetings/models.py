@@ -12,12 +12,24 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, select, text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    exists,
+    select,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.enums import LabeledEnum
 from ..core.time import utcnow
-from ..directory.models import Body, BodyRole, Community, Street
+from ..directory.models import Body, BodyRole, Community, Membership, Street
 from ..extensions import db
 from ..matters.models import Matter
 
@@ -187,6 +199,32 @@ class Meeting(db.Model):
         return user.is_staff or user.id in (self.chair_id, self.recorder_id) or any(
             user.body_role(b.id) in leading for b in self.bodies)
 
+    # --- permission questions (views answer 403 on no; templates show the button on yes) ----
+    def can_manage(self, user: User | None) -> bool:
+        """Edit the agenda, publish, open the chair and projector screens: the organisers."""
+        return self.is_organised_by(user)
+
+    def can_chair(self, user: User | None) -> bool:
+        """Run the meeting (start, open and close votes, defer, adjourn): its chair, or staff."""
+        return bool(user and user.is_authenticated and (user.id == self.chair_id or user.is_staff))
+
+    def can_record(self, user: User | None) -> bool:
+        """Take attendance, enter a show of hands, write the minutes: its recorder, or staff."""
+        return bool(user and user.is_authenticated
+                    and (user.id == self.recorder_id or user.is_staff))
+
+    def can_start(self, user: User | None) -> bool:
+        """Declare the meeting open (宣布开会): the chair, once it is published."""
+        return self.state == MeetingState.PUBLISHED.value and self.can_chair(user)
+
+    def can_end(self, user: User | None) -> bool:
+        """Declare the meeting closed (宣布散会): the chair, while it is in session."""
+        return self.state == MeetingState.IN_SESSION.value and self.can_chair(user)
+
+    def can_see(self, user: User | None) -> bool:
+        """A draft is the organisers'; once published, a meeting is public."""
+        return self.state != MeetingState.DRAFT.value or self.can_manage(user)
+
 
 class MeetingBody(db.Model):
     """A body taking part in a meeting; a joint meeting (联席会议) has several."""
@@ -259,6 +297,33 @@ class AgendaItem(db.Model):
     @property
     def method_label(self) -> str:
         return Method(self.method).label
+
+    @property
+    def was_counted(self) -> bool:
+        """Voted on: adopted or not adopted, with a count to show (not deferred or pending)."""
+        return self.outcome in (Outcome.ADOPTED.value, Outcome.NOT_ADOPTED.value)
+
+    @property
+    def awaits_hand_count(self) -> bool:
+        """A show of hands is being taken: the recorder enters the counts."""
+        return self.state == ItemState.VOTING.value and self.method == Method.HANDS.value
+
+    def can_enter_hands(self, user: User | None) -> bool:
+        return self.awaits_hand_count and self.meeting.can_record(user)
+
+    def can_vote(self, user: User | None) -> bool:
+        """A member of one of the meeting's bodies, checked in and not recused from this item:
+        one indexed query, however large the body (it runs inside every vote's write
+        transaction). Whether the vote is open is the item's state, not the member's right."""
+        if not (user and user.is_authenticated):
+            return False
+        member = exists().where(Membership.user_id == user.id,
+                                Membership.body_id == MeetingBody.body_id,
+                                MeetingBody.meeting_id == self.meeting_id)
+        present = exists().where(Attendance.meeting_id == self.meeting_id,
+                                 Attendance.user_id == user.id, Attendance.present.is_(True))
+        recused = exists().where(Recusal.item_id == self.id, Recusal.user_id == user.id)
+        return bool(db.session.scalar(select(and_(member, present, ~recused))))
 
 
 class Attendance(db.Model):
@@ -393,3 +458,8 @@ class Objection(db.Model):
     @property
     def status(self) -> ObjectionState:
         return ObjectionState(self.state)
+
+    @property
+    def is_pending(self) -> bool:
+        """Still waiting for the committee's decision."""
+        return self.state == ObjectionState.PENDING.value

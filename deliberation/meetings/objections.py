@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from ..accounts.models import User
 
 
-def can_object(matter: Matter, user: User | None) -> bool:
+def may_object(matter: Matter, user: User | None) -> bool:
     """Residents of the matter's community (verified, if the street says so), while its
     notice runs."""
     return (matter.state == MatterState.IN_NOTICE.value
@@ -38,7 +38,7 @@ def object_problem(matter: Matter, user: User | None) -> str | None:
     return verification.problem(user, matter.community, "object")
 
 
-def can_decide(matter: Matter, user: User | None) -> bool:
+def may_decide(matter: Matter, user: User | None) -> bool:
     return bool(user and user.is_authenticated and user.sits_on_committee_of(matter.community_id))
 
 
@@ -63,7 +63,7 @@ def pending_hold(matter: Matter) -> str | None:
 
 
 def file(matter: Matter, user: User, text: str) -> Objection:
-    if not can_object(matter, user):
+    if not matter.can("object", user):
         raise Forbidden(object_problem(matter, user)
                         or gettext("只有本社区居民可以在决议公示期间提出异议。"))
     text = text.strip()
@@ -94,7 +94,7 @@ def decide(objection: Objection, actor: User, *, uphold: bool, reason: str) -> N
     """Uphold: the matter goes back to be scheduled again (every pending objection is answered
     with it). Dismiss: this objection is answered with a public reason."""
     matter = db.session.get(Matter, objection.matter_id)
-    if not can_decide(matter, actor):
+    if not matter.can("decide_objection", actor):
         raise Forbidden(gettext("只有本社区居委会可以处理异议。"))
     reason = reason.strip()
     if not reason:

@@ -9,13 +9,12 @@ from flask_login import current_user
 from ..accounts.forms import ConfirmForm
 from ..core import errors
 from ..extensions import db
-from . import services
 from .models import Meeting
 
 
 def get_meeting(meeting_id: int) -> Meeting:
     meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None or not services.can_see(meeting, current_user):
+    if meeting is None or not meeting.can_see(current_user):
         abort(404)
     return meeting
 

@@ -63,22 +63,6 @@ def is_expected(meeting: Meeting, user: User | None) -> bool:
     return bool(user and user.is_authenticated and any(user.member_of(b.id) for b in meeting.bodies))
 
 
-def can_manage(meeting: Meeting, user: User | None) -> bool:
-    return meeting.is_organised_by(user)
-
-
-def can_chair(meeting: Meeting, user: User | None) -> bool:
-    return bool(user and user.is_authenticated and (user.id == meeting.chair_id or user.is_staff))
-
-
-def can_record(meeting: Meeting, user: User | None) -> bool:
-    return bool(user and user.is_authenticated and (user.id == meeting.recorder_id or user.is_staff))
-
-
-def can_see(meeting: Meeting, user: User | None) -> bool:
-    return meeting.state != MeetingState.DRAFT.value or can_manage(meeting, user)
-
-
 def organisable_bodies(user: User) -> list[Body]:
     """Bodies whose meetings `user` may call: all for staff, else those they chair or record."""
     query = select(Body).order_by(Body.id)
@@ -170,7 +154,7 @@ def create_meeting(actor: User, *, body_ids: list[int], title: str, starts_at: d
 def reschedule(meeting: Meeting, actor: User, *, starts_at: datetime, place: str) -> bool:
     """Move the meeting to another time or place before it starts: calendars get the change
     (iCal SEQUENCE + 1) and, once published, every expected member is told. False if unchanged."""
-    if not can_manage(meeting, actor):
+    if not meeting.can_manage(actor):
         raise Forbidden(gettext("只有会议的组织者可以改时间或地点。"))
     if meeting.state not in (MeetingState.DRAFT.value, MeetingState.PUBLISHED.value):
         raise MeetingError(gettext("会议已经开始，不能再改时间或地点。"))
@@ -219,7 +203,7 @@ def schedulable_matters(meeting: Meeting) -> list[Matter]:
 
 
 def add_item(meeting: Meeting, matter: Matter, actor: User) -> AgendaItem:
-    if not can_manage(meeting, actor):
+    if not meeting.can_manage(actor):
         raise Forbidden(gettext("只有会议的组织者可以安排议程。"))
     if meeting.state == MeetingState.ENDED.value:
         raise MeetingError(gettext("会议已经结束，不能再添加议程。"))
@@ -241,7 +225,7 @@ def add_item(meeting: Meeting, matter: Matter, actor: User) -> AgendaItem:
 
 def remove_item(item: AgendaItem, actor: User) -> None:
     meeting = item.meeting
-    if not can_manage(meeting, actor):
+    if not meeting.can_manage(actor):
         raise Forbidden(gettext("只有会议的组织者可以调整议程。"))
     if item.state != ItemState.PENDING.value:
         raise MeetingError(gettext("这一项已经开始讨论，不能移出议程。"))
@@ -254,7 +238,7 @@ def remove_item(item: AgendaItem, actor: User) -> None:
 
 def publish(meeting: Meeting, actor: User) -> int:
     """会前公示: the agenda becomes public and every expected member is told. Returns how many."""
-    if not can_manage(meeting, actor):
+    if not meeting.can_manage(actor):
         raise Forbidden(gettext("只有会议的组织者可以发布会议。"))
     if meeting.state != MeetingState.DRAFT.value:
         raise MeetingError(gettext("会议已经发布过了。"))
@@ -275,7 +259,7 @@ def publish(meeting: Meeting, actor: User) -> int:
 
 
 def start(meeting: Meeting, actor: User) -> None:
-    if not can_chair(meeting, actor):
+    if not meeting.can_chair(actor):
         raise Forbidden(gettext("只有主持人可以宣布开会。"))
     if meeting.state != MeetingState.PUBLISHED.value:
         raise MeetingError(gettext("会议须先发布议程，才能开会。"))
@@ -288,7 +272,7 @@ def start(meeting: Meeting, actor: User) -> None:
 
 def end(meeting: Meeting, actor: User) -> int:
     """散会. Items never reached are deferred back to the queue; returns how many."""
-    if not can_chair(meeting, actor):
+    if not meeting.can_chair(actor):
         raise Forbidden(gettext("只有主持人可以宣布散会。"))
     if meeting.state != MeetingState.IN_SESSION.value:
         raise MeetingError(gettext("会议不在进行中。"))
@@ -337,7 +321,7 @@ def check_in(meeting: Meeting, user: User) -> bool:
 
 def mark(meeting: Meeting, actor: User, user_id: int, present: bool) -> None:
     """The recorder marks a member present or absent."""
-    if not can_record(meeting, actor):
+    if not meeting.can_record(actor):
         raise Forbidden(gettext("只有记录员可以登记出席。"))
     if meeting.state == MeetingState.ENDED.value:
         raise MeetingError(gettext("会议已经结束，出席情况不能再改。"))

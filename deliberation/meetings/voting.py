@@ -12,24 +12,21 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from flask_babel import gettext
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import func, select, update
 
 from ..core import audit
 from ..core.time import utcnow
 from ..database import dialect_insert
-from ..directory.models import Membership
 from ..extensions import db
 from ..matters import workflow
 from . import ballot_box, rules
 from .models import (
     AgendaItem,
-    Attendance,
     Ballot,
     BallotCast,
     Choice,
     ItemState,
     Meeting,
-    MeetingBody,
     MeetingState,
     Method,
     Outcome,
@@ -40,8 +37,6 @@ from .services import (
     Forbidden,
     MeetingError,
     bump,
-    can_chair,
-    can_record,
     expected_ids,
     present_ids,
     rule_of,
@@ -68,17 +63,6 @@ def item_bases(item: AgendaItem) -> rules.Bases:
     recused = set(db.session.scalars(select(Recusal.user_id).where(Recusal.item_id == item.id)))
     recused &= expected
     return rules.bases(len(expected), len(present), len(recused), len(recused & present))
-
-
-def eligible_to_vote(item: AgendaItem, user: User) -> bool:
-    """Expected at the meeting, checked in and not recused: one indexed query, however large
-    the body (it runs inside every vote's write transaction)."""
-    member = exists().where(Membership.user_id == user.id, Membership.body_id == MeetingBody.body_id,
-                            MeetingBody.meeting_id == item.meeting_id)
-    present = exists().where(Attendance.meeting_id == item.meeting_id, Attendance.user_id == user.id,
-                             Attendance.present.is_(True))
-    recused = exists().where(Recusal.item_id == item.id, Recusal.user_id == user.id)
-    return bool(db.session.scalar(select(and_(member, present, ~recused))))
 
 
 def count(item: AgendaItem) -> Count:
@@ -119,7 +103,7 @@ def _lock(item_id: int, *, exclusive: bool) -> AgendaItem:
 def open_vote(item: AgendaItem, actor: User, *, ballot: str = Ballot.OPEN.value,
               method: str = Method.PHONES.value) -> rules.Bases:
     meeting = item.meeting
-    if not can_chair(meeting, actor):
+    if not meeting.can_chair(actor):
         raise Forbidden(gettext("只有主持人可以开始表决。"))
     if ballot not in Ballot.values() or method not in Method.values():
         raise MeetingError(gettext("请选择表决方式。"))
@@ -156,7 +140,7 @@ def cast(item_id: int, user: User, choice: str, receipt: str | None = None) -> s
     item = _lock(item_id, exclusive=False)
     if item.state != ItemState.VOTING.value or item.method != Method.PHONES.value:
         raise MeetingError(gettext("表决没有开放（尚未开始或已经结束），这一票没有计入。"))
-    if not eligible_to_vote(item, user):
+    if not item.can_vote(user):
         raise Forbidden(gettext("只有已签到、未回避的本会成员可以投票。"))
     if item.is_secret:
         return _cast_secret(item, user, choice, receipt)
@@ -213,7 +197,7 @@ def has_voted(item: AgendaItem, user_id: int) -> bool:
 
 def enter_hands(item: AgendaItem, actor: User, *, yes: int, no: int, abstain: int) -> None:
     """The recorder enters the counts of a show of hands (may correct them until closing)."""
-    if not can_record(item.meeting, actor):
+    if not item.meeting.can_record(actor):
         raise Forbidden(gettext("只有记录员可以录入举手票数。"))
     item = _lock(item.id, exclusive=True)
     if item.state != ItemState.VOTING.value or item.method != Method.HANDS.value:
@@ -234,7 +218,7 @@ def enter_hands(item: AgendaItem, actor: User, *, yes: int, no: int, abstain: in
 def close_vote(item: AgendaItem, actor: User) -> Outcome:
     """Close the vote, compute the outcome from the rule set, move the matter on."""
     meeting: Meeting = item.meeting
-    if not can_chair(meeting, actor):
+    if not meeting.can_chair(actor):
         raise Forbidden(gettext("只有主持人可以结束表决。"))
     item = _lock(item.id, exclusive=True)
     if item.state != ItemState.VOTING.value:
@@ -286,7 +270,7 @@ def _open_box(item: AgendaItem, voters: int) -> Count:
 def defer_item(item: AgendaItem, actor: User, *, reason: str = "") -> None:
     """搁置: the item is closed without a vote and the matter goes back to the queue. Once
     members have voted, only when the room has lost its quorum (the votes are then void)."""
-    if not can_chair(item.meeting, actor):
+    if not item.meeting.can_chair(actor):
         raise Forbidden(gettext("只有主持人可以搁置议程。"))
     item = _lock(item.id, exclusive=True)
     if item.state == ItemState.CLOSED.value:

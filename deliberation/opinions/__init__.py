@@ -16,6 +16,9 @@ LABELS = {
 
 
 def init_app(app: Flask) -> None:
+    from . import abilities
+
+    abilities.register()
     from ..core import labels
     from ..matters import spine
     from . import services

@@ -73,7 +73,7 @@ class Viewer:
                                            or self.user.sits_on_committee_of(matter.community_id)))
         self.moderator = bool(self.user and self.user.sits_on_committee_of(matter.community_id))
         self.sees_proposer = matter.can_see_proposer(user)
-        self.resident = services.is_resident_of(matter, user)
+        self.resident = bool(self.user and self.user.lives_in(matter.community))
         self.closed = services.closed_reason(matter) is not None
 
 

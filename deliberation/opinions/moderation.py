@@ -30,6 +30,7 @@ REPORTED_KIND = "opinion_reported"  # the committee hears of reports, one unread
 
 
 def is_moderator(matter: Matter, user: User | None) -> bool:
+    """The "moderate" ability: the committee of the matter's community."""
     return bool(user and user.is_authenticated and user.sits_on_committee_of(matter.community_id))
 
 

@@ -87,10 +87,6 @@ def closed_reason(matter: Matter) -> str | None:
     return None
 
 
-def is_resident_of(matter: Matter, user: User | None) -> bool:
-    return bool(user and user.is_authenticated and user.community_id == matter.community_id)
-
-
 def post_problem(matter: Matter, user: User | None) -> str | None:
     """Why `user` cannot post on `matter` now (None: they can)."""
     closed = closed_reason(matter)
@@ -98,17 +94,18 @@ def post_problem(matter: Matter, user: User | None) -> str | None:
         return closed
     if not (user and user.is_authenticated):
         return gettext("登录后可以发表意见。")
-    if not is_resident_of(matter, user):
+    if not user.lives_in(matter.community):
         return gettext("只有本社区的居民可以对这个议题发表意见。")
     return None
 
 
-def can_post(matter: Matter, user: User | None) -> bool:
+def may_post(matter: Matter, user: User | None) -> bool:
+    """The "comment" ability: a resident of the matter's community, while opinions are open."""
     return post_problem(matter, user) is None
 
 
 def _check_open(matter: Matter, user: User) -> None:
-    if not is_resident_of(matter, user):
+    if not user.lives_in(matter.community):
         raise NotAllowed(gettext("只有本社区的居民可以对这个议题发表意见。"))
     closed = closed_reason(matter)
     if closed:
@@ -186,7 +183,7 @@ def edit(opinion: Opinion, matter: Matter, user: User, *, text: str,
 def agree_problem(opinion: Opinion, matter: Matter, user: User | None) -> str | None:
     if not (user and user.is_authenticated):
         return gettext("登录后可以赞同。")
-    if not is_resident_of(matter, user):
+    if not user.lives_in(matter.community):
         return gettext("只有本社区的居民可以赞同。")
     if opinion.is_reply:
         return gettext("只能赞同意见，不能赞同回复。")
@@ -199,7 +196,7 @@ def agree_problem(opinion: Opinion, matter: Matter, user: User | None) -> str | 
 
 def agree(opinion: Opinion, matter: Matter, user: User) -> bool:
     """Agree once; True if this call added the agree, False if it was already there."""
-    if not is_resident_of(matter, user):
+    if not user.lives_in(matter.community):
         raise NotAllowed(gettext("只有本社区的居民可以赞同。"))
     problem = agree_problem(opinion, matter, user)
     if problem:

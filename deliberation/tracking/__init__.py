@@ -21,6 +21,9 @@ LABELS = {
 def init_app(app: Flask) -> None:
     """Plug the stage into the spine: who implements, when a matter may close or be rectified,
     and what the clock does once an evaluation window ends."""
+    from . import abilities
+
+    abilities.register()
     from ..core import labels
     from ..matters import spine
     from ..matters.states import MatterState

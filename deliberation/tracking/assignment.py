@@ -14,16 +14,13 @@ from ..directory.models import Organisation, OrganisationMember
 from ..extensions import db
 from ..matters import follows, workflow
 from ..matters.models import Matter
-from ..matters.states import MatterState
 from ..notifications import services as notifications
 from ..notifications.messages import N_
-from .models import Assignment, Phase, PhaseKey
+from .models import WORKING, Assignment, Phase, PhaseKey
 
 if TYPE_CHECKING:
     from ..accounts.models import User
 
-# States in which the work is under way and the plan may be set or changed.
-WORKING = frozenset({MatterState.IN_PROGRESS, MatterState.RECTIFYING})
 
 
 def assignment_of(matter_id: int) -> Assignment | None:
@@ -54,7 +51,8 @@ def responsible_user_ids(matter: Matter) -> set[int]:
     return org_member_ids(a.organisation_id) | {a.lead_id}
 
 
-def can_assign(matter: Matter, user: User | None) -> bool:
+def may_assign(matter: Matter, user: User | None) -> bool:
+    """The "assign" ability: station staff dispatch (派单) while the work is under way."""
     return bool(user and user.is_authenticated and user.is_staff and matter.status in WORKING)
 
 

@@ -87,26 +87,25 @@ def window_open(matter: Matter) -> bool:
             and utcnow() < matter.window_ends_at)
 
 
-def is_resident_of(matter: Matter, user: User | None) -> bool:
-    return bool(user and user.is_authenticated and user.community_id == matter.community_id)
-
-
 def rating_of(matter: Matter, user: User | None) -> Rating | None:
     ev = current_round(matter)
-    if ev is None or not (user and user.is_authenticated):
-        return None
-    return db.session.scalar(select(Rating).where(Rating.evaluation_id == ev.id,
-                                                  Rating.user_id == user.id))
+    return ev.rating_by(user) if ev is not None else None
 
 
-def can_rate(matter: Matter, user: User | None) -> bool:
-    return (window_open(matter) and is_resident_of(matter, user) and rating_of(matter, user) is None
+def may_rate(matter: Matter, user: User | None) -> bool:
+    """The "rate" ability (`matter.can("rate", user)`): the current round's answer; before the
+    first rating opens the round, the same rule asked of the matter's window."""
+    ev = current_round(matter)
+    if ev is not None:
+        return ev.can_rate(user)
+    return (window_open(matter) and user is not None and user.is_authenticated
+            and user.lives_in(matter.community_id)
             and verification.problem(user, matter.community, "rate") is None)
 
 
 def rate(matter: Matter, user: User, *, choice: str, comment: str = "") -> Rating:
     """One rating per resident of the matter's community per round, only while the window runs."""
-    if not is_resident_of(matter, user):
+    if not user.lives_in(matter.community_id):
         raise errors.Forbidden(gettext("只有本社区的居民可以评议这件事。"))
     if not window_open(matter):
         raise errors.Refused(gettext("现在不在评议期内，不能评议。"))

@@ -10,13 +10,28 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..accounts import verification
 from ..core.enums import LabeledEnum
 from ..core.time import utcnow
 from ..directory.models import Organisation
 from ..extensions import db
+from ..matters.models import Matter
+from ..matters.states import MatterState
+
+# States in which the work is under way: the plan may be set or changed, progress reported.
+WORKING = frozenset({MatterState.IN_PROGRESS, MatterState.RECTIFYING})
 
 if TYPE_CHECKING:
     from ..accounts.models import User
@@ -63,6 +78,7 @@ class Assignment(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    matter: Mapped[Matter] = relationship()
     organisation: Mapped[Organisation] = relationship()
     lead: Mapped[User] = relationship(foreign_keys=[lead_id])
     phases: Mapped[list[Phase]] = relationship(
@@ -72,6 +88,17 @@ class Assignment(db.Model):
         CheckConstraint("budget_cents >= 0", name="budget_not_negative"),
         CheckConstraint("percent_done BETWEEN 0 AND 100", name="percent_range"),
     )
+
+    def is_carried_out_by(self, user: User | None) -> bool:
+        """A member of the implementing organisation."""
+        return bool(user and user.is_authenticated
+                    and any(m.user_id == user.id for m in self.organisation.members))
+
+    def can_report(self, user: User | None) -> bool:
+        """Report progress and spending: the implementing organisation's members and station
+        staff, while the work is under way."""
+        return bool(user and user.is_authenticated and self.matter.status in WORKING
+                    and (user.is_staff or self.is_carried_out_by(user)))
 
 
 class Phase(db.Model):
@@ -162,6 +189,11 @@ class Pledge(db.Model):
     @property
     def kind_label(self) -> str:
         return ResourceKind(self.kind).label
+
+    @property
+    def awaits_fulfilment(self) -> bool:
+        """Pledged, not yet confirmed as delivered (到位)."""
+        return self.status == PledgeStatus.PLEDGED.value
 
     @property
     def status_enum(self) -> PledgeStatus:
@@ -260,6 +292,8 @@ class Evaluation(db.Model):
                         name="counts_not_negative"),
     )
 
+    matter: Mapped[Matter] = relationship()
+
     @property
     def outcome_enum(self) -> Outcome | None:
         return Outcome(self.outcome) if self.outcome else None
@@ -267,6 +301,30 @@ class Evaluation(db.Model):
     @property
     def total(self) -> int:
         return self.satisfied + self.basically_satisfied + self.not_satisfied
+
+    @property
+    def nobody_rated(self) -> bool:
+        return self.outcome == Outcome.NO_RATINGS.value
+
+    @property
+    def is_open(self) -> bool:
+        """Ratings are taken: the matter is in evaluation and this round's window runs."""
+        m = self.matter
+        return (self.concluded_at is None and m.status == MatterState.IN_EVALUATION
+                and m.window_ends_at is not None and utcnow() < m.window_ends_at)
+
+    def rating_by(self, user: User | None) -> Rating | None:
+        if not (user and user.is_authenticated):
+            return None
+        return db.session.scalar(select(Rating).where(Rating.evaluation_id == self.id,
+                                                      Rating.user_id == user.id))
+
+    def can_rate(self, user: User | None) -> bool:
+        """Residents of the matter's community (verified, if the street says so), once each,
+        while the round is open."""
+        return (self.is_open and user is not None and user.is_authenticated
+                and user.lives_in(self.matter.community_id) and self.rating_by(user) is None
+                and verification.problem(user, self.matter.community, "rate") is None)
 
 
 class Rating(db.Model):

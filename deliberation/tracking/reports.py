@@ -25,11 +25,10 @@ MAX_PHOTOS = 6
 Upload = photos.Upload
 
 
-def can_report(matter: Matter, user: User | None) -> bool:
-    """The assigned implementer's members and station staff, while the work is under way."""
-    return bool(user and user.is_authenticated and matter.status in WORKING
-                and assignment_of(matter.id) is not None
-                and workflow.Actor.IMPLEMENTER in workflow.actors_of(matter, user))
+def may_report(matter: Matter, user: User | None) -> bool:
+    """The "report_progress" ability: the assignment's answer (`Assignment.can_report`)."""
+    a = assignment_of(matter.id)
+    return a is not None and a.can_report(user)
 
 
 def _check(matter: Matter, actor: User) -> None:

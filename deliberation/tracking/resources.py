@@ -43,7 +43,8 @@ def may_give(user: User | None) -> bool:
                 and (user.sits_on(BodyKind.BUSINESS) or organisations_of(user)))
 
 
-def can_pledge(matter: Matter, user: User | None) -> bool:
+def may_pledge(matter: Matter, user: User | None) -> bool:
+    """The "pledge" ability: givers, while the matter takes pledges."""
     return matter.status in PLEDGE_OPEN and may_give(user)
 
 

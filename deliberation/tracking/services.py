@@ -15,8 +15,8 @@ from ..extensions import db
 from ..matters.models import Matter
 from ..matters.states import MatterState
 from . import evaluation, reports, resources
-from .assignment import assignment_of, can_assign
-from .models import Assignment, Evaluation, Pledge, ProgressReport, Rating, Spending
+from .assignment import assignment_of
+from .models import WORKING, Assignment, Evaluation, Pledge, ProgressReport, Rating, Spending
 
 if TYPE_CHECKING:
     from ..accounts.models import User
@@ -56,15 +56,37 @@ class Section:
     def shown(self) -> bool:
         return self.matter.status in ADOPTED_STATES
 
+    # What the section says about where the matter stands (the template asks, not compares).
+    @property
+    def closed_with_result(self) -> bool:
+        return self.matter.status == S.CLOSED and bool(self.matter.state_reason)
+
+    @property
+    def awaits_assignment(self) -> bool:
+        return self.assignment is None and self.matter.status in WORKING
+
+    @property
+    def awaits_notice_end(self) -> bool:
+        return self.matter.status in (S.ADOPTED, S.IN_NOTICE)
+
+    @property
+    def in_evaluation(self) -> bool:
+        return self.matter.status == S.IN_EVALUATION
+
+    def can_fulfil(self, pledge: Pledge) -> bool:
+        """Station staff confirm that a pledge arrived."""
+        return self.is_staff and pledge.awaits_fulfilment
+
 
 def section(matter: Matter, user: User | None) -> Section:
     staff = bool(user and user.is_authenticated and user.is_staff)
     ev = evaluation.current_round(matter)
     rate_closed = rate_message = ""
-    if matter.status == S.IN_EVALUATION and not evaluation.can_rate(matter, user):
+    can_rate = matter.can("rate", user)
+    if matter.status == S.IN_EVALUATION and not can_rate:
         if not (user and user.is_authenticated):
             rate_closed = "login"
-        elif not evaluation.is_resident_of(matter, user):
+        elif not user.lives_in(matter.community_id):
             rate_closed = "not_resident"
         elif not evaluation.window_open(matter):
             rate_closed = "window"
@@ -78,11 +100,11 @@ def section(matter: Matter, user: User | None) -> Section:
         rating_count=sum(evaluation.counts(ev.id).values()) if ev else 0,
         rounds=evaluation.concluded_rounds(matter.id),
         my_rating=evaluation.rating_of(matter, user),
-        can_assign=can_assign(matter, user), can_pledge=resources.can_pledge(matter, user),
-        can_report=reports.can_report(matter, user), can_rate=evaluation.can_rate(matter, user),
-        can_close=staff and matter.can("close", user),
-        can_supervise=staff and matter.status in (S.IN_PROGRESS, S.RECTIFYING, S.IN_EVALUATION),
-        can_decide=staff and evaluation.awaits_staff(matter),
+        can_assign=matter.can("assign", user), can_pledge=matter.can("pledge", user),
+        can_report=matter.can("report_progress", user), can_rate=can_rate,
+        can_close=matter.can("close", user),
+        can_supervise=matter.can("supervise", user),
+        can_decide=matter.can("decide_evaluation", user),
         is_staff=staff, rate_closed_reason=rate_closed,
         rate_closed_message=rate_message)
 

@@ -107,7 +107,7 @@ def test_only_the_assigned_implementer_or_staff_report_progress(tworld, working,
     assert r.status_code == (302 if allowed else 403)
     count = db.session.scalar(db.select(db.func.count()).select_from(ProgressReport))
     assert count == (1 if allowed else 0)
-    assert reports.can_report(working, user) is allowed
+    assert working.can("report_progress", user) is allowed
 
 
 def test_no_progress_reports_before_assignment_or_after_done(tworld, login):

@@ -167,7 +167,7 @@ def detail(matter_id: int):
 @login_required
 def edit(matter_id: int):
     matter = get_matter(matter_id)
-    if not services.can_edit(matter, current_user):
+    if not matter.can("edit", current_user):
         abort(403)
     form = MatterForm(obj=matter)
     filing.prepare(form)

@@ -29,30 +29,28 @@ from ..pages import get_matter
 from ..states import MatterState
 
 
-def screenable_communities(user) -> list[int] | None:
-    """Community ids whose matters `user` screens; None means all (staff see every queue)."""
-    if user.is_staff:
-        return None
-    return sorted({m.body.community_id for m in user.memberships
-                   if m.body.kind == "committee" and m.body.community_id})
+def screenable_communities(user) -> list[int]:
+    """Community ids whose matters `user` screens: those whose residents' committee they sit
+    on. Station staff oversee screening but do not screen, so staff see only the communities
+    whose committee they also sit on."""
+    return user.committee_community_ids
 
 
 @bp.get("/")
 @login_required
 def queue():
     communities = screenable_communities(current_user)
-    if communities == []:
+    if not communities and not current_user.is_staff:
         abort(403)
-    query = (select(Matter).where(Matter.state == MatterState.SUBMITTED.value)
+    query = (select(Matter).where(Matter.state == MatterState.SUBMITTED.value,
+                                  Matter.community_id.in_(communities))
              .options(selectinload(Matter.community), selectinload(Matter.category))
              .order_by(Matter.created_at, Matter.id))
-    if communities is not None:
-        query = query.where(Matter.community_id.in_(communities))
     page = paginate(query, request.args.get("page"), per_page=30)
     street = db.session.scalar(select(Street).order_by(Street.id))
     target_days = street.first_answer_days if street else 10
     return render_template("matters/screening_queue.html", page=page, target_days=target_days,
-                           now=utcnow())
+                           now=utcnow(), screens=bool(communities))
 
 
 def _apply_decision(matter: Matter, form: ScreeningForm) -> None:
@@ -115,7 +113,11 @@ def _summary(matter: Matter, form: ScreeningForm) -> list[tuple[str, str]]:
 @login_required
 def screen(matter_id: int):
     matter = get_matter(matter_id)
-    if not current_user.sits_on_committee_of(matter.community_id):
+    # The committee may still open a matter that has left screening (the page says so);
+    # nobody else may, station staff included.
+    if not (matter.can_screen(current_user) or (
+            matter.status != MatterState.SUBMITTED
+            and current_user.sits_on_committee_of(matter.community_id))):
         abort(403)
     form = ScreeningForm()
     error = None
@@ -141,7 +143,7 @@ def screen(matter_id: int):
 @login_required
 def note(matter_id: int):
     matter = get_matter(matter_id)
-    if not matter.is_overseen_by(current_user):
+    if not matter.can("note", current_user):
         abort(403)
     text = (request.form.get("note") or "").strip()[:1000]
     from ...accounts.forms import ConfirmForm

@@ -105,7 +105,7 @@ def _receipt(item_id: int) -> str | None:
 
 def item_or_404(item_id: int) -> AgendaItem:
     item = db.session.get(AgendaItem, item_id)
-    if item is None or not services.can_see(item.meeting, current_user):
+    if item is None or not item.meeting.can_see(current_user):
         abort(404)
     return item
 
@@ -155,7 +155,7 @@ def attendance(meeting_id: int):
 @login_required
 def chair(meeting_id: int):
     meeting = get_meeting(meeting_id)
-    if not services.can_manage(meeting, current_user):
+    if not meeting.can_manage(current_user):
         abort(403)
     return render_template("meetings/chair.html", **live_context(meeting),
                            **_chair_extras(meeting))
@@ -166,8 +166,8 @@ def _chair_extras(meeting: Meeting) -> dict:
 
     ids = services.expected_ids(meeting)
     return {"members": list(db.session.scalars(select(User).where(User.id.in_(ids)).order_by(User.id))),
-            "attendance": services.attendance(meeting), "is_chair": services.can_chair(meeting, current_user),
-            "is_recorder": services.can_record(meeting, current_user),
+            "attendance": services.attendance(meeting), "is_chair": meeting.can_chair(current_user),
+            "is_recorder": meeting.can_record(current_user),
             "open_form": OpenVoteForm(), "hands_form": HandsForm(), "confirm_form": ConfirmForm()}
 
 
@@ -176,7 +176,7 @@ def _chair_extras(meeting: Meeting) -> dict:
 def projector(meeting_id: int):
     # The room's screen shows the check-in code: only those who run the meeting open it.
     meeting = get_meeting(meeting_id)
-    if not services.can_manage(meeting, current_user):
+    if not meeting.can_manage(current_user):
         abort(403)
     return render_template("meetings/projector.html", **live_context(meeting))
 
@@ -195,7 +195,7 @@ def live(meeting_id: int, view: str):
     meeting = get_meeting(meeting_id)
     if view not in VIEWS:
         abort(404)
-    if view in ("chair", "projector") and not services.can_manage(meeting, current_user):
+    if view in ("chair", "projector") and not meeting.can_manage(current_user):
         abort(403)
     if view == "phone" and not services.is_expected(meeting, current_user):
         abort(403)
@@ -311,7 +311,7 @@ def vote(item_id: int):
 def hands(item_id: int):
     item = item_or_404(item_id)
     meeting = item.meeting
-    if not services.can_record(meeting, current_user):
+    if not meeting.can_record(current_user):
         abort(403)
     form = HandsForm()
     if not form.validate_on_submit():
@@ -343,7 +343,7 @@ def _chair_again(meeting: Meeting, status: int, **forms):
 def close(item_id: int):
     item = item_or_404(item_id)
     confirmed()
-    if not services.can_chair(item.meeting, current_user):
+    if not item.meeting.can_chair(current_user):
         abort(403)
     if not is_confirmed():
         return _ask_chair(item, _("结束表决后，按现在的票数宣布结果，不能撤销。确定吗？"),
@@ -359,7 +359,7 @@ def close(item_id: int):
 def defer(item_id: int):
     item = item_or_404(item_id)
     confirmed()
-    if not services.can_chair(item.meeting, current_user):
+    if not item.meeting.can_chair(current_user):
         abort(403)
     if not is_confirmed():
         return _ask_chair(item, _("搁置后，本次会议不再表决这一项，议题退回待议，不能撤销。确定吗？"),

@@ -57,7 +57,7 @@ def index():
     if current_user.is_authenticated:
         drafts = [m for m in db.session.scalars(
             select(Meeting).where(Meeting.state == MeetingState.DRAFT.value).order_by(*newest)
-            .options(selectinload(Meeting.bodies))) if services.can_manage(m, current_user)]
+            .options(selectinload(Meeting.bodies))) if m.can_manage(current_user)]
     can_call = current_user.is_authenticated and bool(services.organisable_bodies(current_user))
     return render_template("meetings/index.html", page=page, drafts=drafts, can_call=can_call)
 
@@ -110,11 +110,11 @@ def _people(users: list[User]) -> list[tuple[int, str]]:
 @bp.get("/<int:meeting_id>")
 def detail(meeting_id: int):
     meeting = get_meeting(meeting_id)
-    manage = services.can_manage(meeting, current_user)
+    manage = meeting.can_manage(current_user)
     items = minutes_data.agenda(meeting)  # the matters loaded with the items: no query per item
     return render_template(
         "meetings/detail.html", meeting=meeting, manage=manage, digests=digests.for_items(items),
-        chair=services.can_chair(meeting, current_user),
+        chair=meeting.can_chair(current_user),
         expected=services.is_expected(meeting, current_user),
         schedulable=services.schedulable_matters(meeting) if manage else [],
         rule=services.rule_of(meeting), confirm_form=ConfirmForm())
@@ -170,7 +170,7 @@ def start(meeting_id: int):
 def end(meeting_id: int):
     meeting = get_meeting(meeting_id)
     confirmed()
-    if not services.can_chair(meeting, current_user):
+    if not meeting.can_chair(current_user):
         abort(403)
     if not is_confirmed():
         return ask(_("宣布散会后，未表决的议题将全部搁置、退回待议，不能撤销。确定吗？"),
@@ -196,7 +196,7 @@ def ical(meeting_id: int):
 @login_required
 def qr(meeting_id: int):
     meeting = get_meeting(meeting_id)
-    if not services.can_manage(meeting, current_user):
+    if not meeting.can_manage(current_user):
         abort(403)
     import qrcode
     import qrcode.image.svg
@@ -214,8 +214,8 @@ def minutes(meeting_id: int):
     if meeting.state == MeetingState.DRAFT.value:
         abort(404)
     return render_template("meetings/minutes.html", meeting=meeting, m=minutes_data.build(meeting),
-                           recorder=services.can_record(meeting, current_user),
-                           chair=services.can_chair(meeting, current_user),
+                           recorder=meeting.can_record(current_user),
+                           chair=meeting.can_chair(current_user),
                            notes_form=NotesForm(notes=meeting.notes), confirm_form=ConfirmForm())
 
 

@@ -36,9 +36,9 @@ def meeting_section(matter: Matter, kept: dict | None = None) -> dict:
     return {
         "items": items,
         "objections": objections.of_matter(matter),
-        "can_object": objections.can_object(matter, user),
+        "can_object": matter.can("object", user),
         "object_problem": objections.object_problem(matter, user),
-        "can_decide": objections.can_decide(matter, user),
+        "can_decide": matter.can("decide_objection", user),
         "objection_form": kept.get("objection_form") or ObjectionForm(formdata=None),
         "decide_form": DecideObjectionForm(formdata=None),
         "kept_decision": kept.get("decide_form"),
@@ -84,7 +84,7 @@ def object(matter_id: int):
 def decide_objection(objection_id: int):
     objection = db.session.get(Objection, objection_id) or abort(404)
     matter = _matter(objection.matter_id)
-    if not objections.can_decide(matter, current_user):
+    if not matter.can("decide_objection", current_user):
         abort(403)
     form = DecideObjectionForm()
     kept = {"decide_form": form, "objection_id": objection.id}

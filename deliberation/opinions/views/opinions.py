@@ -130,7 +130,7 @@ def post(matter_id: int):
             abort(404)
     else:
         form = OpinionForm()
-    if not services.is_resident_of(matter, current_user):
+    if not current_user.lives_in(matter.community):
         abort(403)
     if not form.validate_on_submit():
         if "csrf_token" in form.errors:

@@ -72,7 +72,7 @@ def _page(template: str, error: str | None = None, **context):
 @login_required
 def assign(matter_id: int):
     matter = get_matter(matter_id)
-    if not assignment.can_assign(matter, current_user):
+    if not matter.can("assign", current_user):
         abort(403)
     current = assignment.assignment_of(matter.id)
     form = AssignForm()
@@ -133,7 +133,7 @@ def pledge(matter_id: int):
     orgs = resources.organisations_of(current_user)
     form.organisation_id.choices = [(o.id, o.name) for o in orgs] + [(0, _("个人（商联会会员）"))]
     error = None
-    if not resources.can_pledge(matter, current_user):
+    if not matter.can("pledge", current_user):
         error = _("此议题当前为「%(state)s」，不再接受认捐。", state=matter.status.label)
     elif form.validate_on_submit():
         try:
@@ -171,7 +171,7 @@ def fulfil(pledge_id: int):
 
 def _implementer_page(matter_id: int):
     matter = get_matter(matter_id)
-    if not reports.can_report(matter, current_user):
+    if not matter.can("report_progress", current_user):
         abort(403)
     return matter
 
@@ -261,7 +261,7 @@ def ledger(matter_id: int):
 @login_required
 def rate(matter_id: int):
     matter = visible_matter(matter_id)
-    if not evaluation.is_resident_of(matter, current_user):
+    if not current_user.lives_in(matter.community_id):
         abort(403)
     form = RateForm()
     error = None
