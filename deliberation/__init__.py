@@ -82,8 +82,10 @@ def _init_extensions(app: Flask) -> None:
 
     login_manager.user_loader(load_user)
 
-    from .core import errors, headers, inputs, photos, static, templating
+    from .core import errors, headers, inputs, ops, photos, static, storage, templating
 
+    storage.init_app(app)
+    ops.init_app(app)
     inputs.init_app(app)
     photos.init_app(app)
     headers.init_app(app)

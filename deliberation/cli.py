@@ -20,6 +20,9 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(tick)
     app.cli.add_command(backup)
     app.cli.add_command(prune_photos)
+    from .core.storage_cli import storage_group
+
+    app.cli.add_command(storage_group)
 
 
 @click.command("create-admin")

@@ -48,7 +48,8 @@ DEFAULTS: dict[str, object] = {
 
 # Environment variables read as they are (strings) and the ones parsed as integers.
 ENV_KEYS = ("SECRET_KEY", "DATABASE_URL", "RATELIMIT_STORAGE_URI", "APP_ENV", "LOGIN_RATE_LIMIT",
-            "LOGIN_ACCOUNT_LIMIT", "SERVER_NAME", "PREFERRED_URL_SCHEME")
+            "LOGIN_ACCOUNT_LIMIT", "SERVER_NAME", "PREFERRED_URL_SCHEME", "REDIS_URL",
+            "STORAGE_URL", "STORAGE_S3_ENDPOINT_URL", "STORAGE_S3_REGION", "LOG_FORMAT")
 INT_ENV_KEYS = ("PROXY_FIX_X_FOR", "PROXY_FIX_X_PROTO", "PROXY_FIX_X_HOST", "PROXY_FIX_X_PORT",
                 "PROXY_FIX_X_PREFIX")
 
@@ -66,10 +67,12 @@ def load(app, test_config: dict | None) -> None:
     if os.environ.get("TRUSTED_HOSTS"):
         app.config["TRUSTED_HOSTS"] = [h.strip() for h in os.environ["TRUSTED_HOSTS"].split(",")
                                        if h.strip()]
-    if os.environ.get("REDIS_URL") and not os.environ.get("RATELIMIT_STORAGE_URI"):
-        app.config["RATELIMIT_STORAGE_URI"] = os.environ["REDIS_URL"]
     if test_config:
         app.config.from_mapping(test_config)
+    # One Redis for every node: the rate limits are counted there, not in each process.
+    if app.config.get("REDIS_URL") and not (os.environ.get("RATELIMIT_STORAGE_URI")
+                                            or (test_config or {}).get("RATELIMIT_STORAGE_URI")):
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
 
     url = app.config.get("SQLALCHEMY_DATABASE_URI") or app.config.get("DATABASE_URL")
     if not url:
@@ -88,7 +91,8 @@ def load(app, test_config: dict | None) -> None:
                 "SECRET_KEY is not set. Set the SECRET_KEY environment variable "
                 "(for example: python -c 'import secrets; print(secrets.token_hex(32))')."
             )
-        app.config["SECRET_KEY"] = _development_secret(Path(app.instance_path))
+        app.config["SECRET_KEY"] = _development_secret(Path(app.instance_path),
+                                                       app.config.get("REDIS_URL"))
     # Secure cookies outside development; SESSION_COOKIE_SECURE=0 allows a plain-HTTP trial.
     secure = production and os.environ.get("SESSION_COOKIE_SECURE", "1") != "0"
     app.config["SESSION_COOKIE_SECURE"] = secure
@@ -125,8 +129,19 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-def _development_secret(instance: Path) -> str:
-    """A per-checkout random key for development, kept in the instance folder."""
+DEV_SECRET_REDIS_KEY = "deliberation:dev-secret-key"  # noqa: S105 (a key name, not a secret)
+
+
+def _development_secret(instance: Path, redis_url: str | None = None) -> str:
+    """A random key for development, made once and then shared: kept in Redis when REDIS_URL
+    is set (so every node of a development cluster signs sessions and CSRF tokens alike),
+    otherwise in the instance folder (one checkout, one key). Never a per-process random."""
+    if redis_url:
+        import redis
+
+        client = redis.Redis.from_url(redis_url)
+        client.set(DEV_SECRET_REDIS_KEY, secrets.token_hex(32), nx=True)
+        return client.get(DEV_SECRET_REDIS_KEY).decode()
     instance.mkdir(parents=True, exist_ok=True)
     path = instance / "dev-secret-key"
     if not path.exists():

@@ -2,6 +2,7 @@
 
 `TEST_DATABASE_URL` (e.g. postgresql+psycopg://postgres@127.0.0.1/test) runs the suite on
 PostgreSQL in a schema of its own; otherwise a SQLite file in a temporary folder.
+`TEST_STORAGE=s3` keeps every upload in a bucket on a local S3 server (`tests/s3server.py`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from deliberation import create_app
 from deliberation.core import time as clock
 from deliberation.extensions import db, limiter
 
-from . import factories
+from . import factories, s3server
 
 PG_SCHEMA = os.environ.get("TEST_PG_SCHEMA", "deliberation_test")
 
@@ -79,6 +80,7 @@ def make_app(database_url: str, tmp_path_factory, **overrides):
         "INSTANCE_PATH": str(instance),
         "LOGIN_RATE_LIMIT": "1000 per minute",
         "SERVER_NAME": None,
+        **s3server.suite_storage(),
     }
     config.update(overrides)
     return create_app(config)

@@ -26,11 +26,11 @@ def test_reencodes_strips_exif_and_downscales(app):
     assert Image.open(io.BytesIO(raw)).getexif().get(0x8825)  # the fixture really has GPS
     stored = photos.store(io.BytesIO(raw), "IMG_0001.jpg")
     assert max(stored.width, stored.height) == 1600
-    with Image.open(photos.path_for(stored.key)) as out:
+    with Image.open(io.BytesIO(photos.read(stored.key))) as out:
         assert out.format == "JPEG"
         assert not out.getexif()  # no EXIF at all, GPS included
-        assert b"PhoneMaker" not in photos.path_for(stored.key).read_bytes()
-    with Image.open(photos.path_for(stored.key, thumb=True)) as thumb:
+        assert b"PhoneMaker" not in photos.read(stored.key)
+    with Image.open(io.BytesIO(photos.read(stored.key, thumb=True))) as thumb:
         assert max(thumb.size) == 400
 
 
@@ -63,34 +63,38 @@ def test_oversized_file_is_refused(app):
 
 def test_keys_are_generated_and_checked(app):
     with pytest.raises(ValueError):
-        photos.path_for("../../etc/passwd")
+        photos.name_for("../../etc/passwd")
 
 
 def test_prune_removes_only_old_photos_nothing_uses(app, world):
-    """`flask prune-photos`: abandoned uploads go; attached photos and young uploads stay."""
-    import os
+    """`flask prune-photos`: abandoned uploads go; attached photos and young uploads stay
+    (on either storage: the age is the file's or the object's modification time)."""
+    import time
+    from datetime import UTC, datetime, timedelta
 
+    from deliberation.core import time as clock
     from deliberation.extensions import db
     from deliberation.matters.models import MatterPhoto
 
     def stored():
         return photos.store(io.BytesIO(jpeg_with_gps(60, 40)), "x.jpg")
 
-    attached, abandoned, fresh = stored(), stored(), stored()
+    photos.prune(older_than_hours=-1)  # what earlier tests left behind (nothing refers to it)
+    attached, abandoned = stored(), stored()
+    time.sleep(1.1 - time.time() % 1)  # S3 keeps whole seconds: the fresh one is a second younger
+    young_from = datetime.fromtimestamp(int(time.time()), UTC).replace(tzinfo=None)
+    fresh = stored()
     matter = world.matter()
     db.session.add(MatterPhoto(matter_id=matter.id, file_key=attached.key, width=60, height=40))
     db.session.commit()
-    two_days_ago = os.path.getmtime(photos.path_for(attached.key)) - 2 * 86400
-    for p in (attached, abandoned):
-        for thumb in (False, True):
-            os.utime(photos.path_for(p.key, thumb=thumb), (two_days_ago, two_days_ago))
+    clock.freeze(young_from + timedelta(hours=1))  # --hours 1: older than young_from goes
 
-    result = app.test_cli_runner().invoke(args=["prune-photos"])
-    assert result.exit_code == 0 and "1 unused photo(s) removed" in result.output
-    assert photos.path_for(attached.key).exists() and photos.path_for(attached.key, thumb=True).exists()
-    assert not photos.path_for(abandoned.key).exists()
-    assert not photos.path_for(abandoned.key, thumb=True).exists()
-    assert photos.path_for(fresh.key).exists()  # a form may still be open
+    result = app.test_cli_runner().invoke(args=["prune-photos", "--hours", "1"])
+    assert result.exit_code == 0 and "1 unused photo(s) removed" in result.output, result.output
+    assert photos.read(attached.key) and photos.read(attached.key, thumb=True)
+    assert photos.read(abandoned.key) is None
+    assert photos.read(abandoned.key, thumb=True) is None
+    assert photos.read(fresh.key) and photos.exists(fresh.key)  # a form may still be open
     assert attached.key in photos.referenced_keys()
 
 

@@ -2,8 +2,9 @@
 
 Only JPEG, PNG and WebP are accepted, whatever the file is called. Every image is decoded and
 written anew as JPEG (so EXIF, GPS and any payload hidden in the original are gone), turned
-upright, downscaled to at most 1600 px, and given a 400 px thumbnail. Files live under
-`instance/uploads/` with generated names; a route that checks the owner's visibility serves them.
+upright, downscaled to at most 1600 px, and given a 400 px thumbnail. Files live in the
+configured storage (`core/storage.py`: `instance/uploads/` or a private S3 bucket) with
+generated names; a route that checks the owner's visibility streams them (`send`).
 
 Decoding is slow and memory-hungry, so within a request `store_all`/`store_each` run it with no
 write transaction open (`database.without_write_lock`): a vote never waits for a photo. Memory
@@ -16,17 +17,19 @@ then fails with an error is deleted again; any other unattached photo goes with 
 from __future__ import annotations
 
 import secrets
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC
 from io import BytesIO
-from pathlib import Path
 from typing import BinaryIO
 
-from flask import Flask, current_app, g, has_request_context
+from flask import Flask, Response, abort, g, has_request_context, request
 from flask_babel import gettext
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from . import time as clock
+from .storage import storage
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_SIDE = 1600
@@ -60,16 +63,32 @@ def init_app(app: Flask) -> None:
                 discard(key)
 
 
-def upload_dir() -> Path:
-    path = Path(current_app.instance_path) / "uploads"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def path_for(key: str, *, thumb: bool = False) -> Path:
+def name_for(key: str, *, thumb: bool = False) -> str:
     if not key.isalnum():
         raise ValueError("bad photo key")
-    return upload_dir() / (f"{key}_t.jpg" if thumb else f"{key}.jpg")
+    return f"{key}_t.jpg" if thumb else f"{key}.jpg"
+
+
+def exists(key: str) -> bool:
+    return key.isalnum() and storage().exists(name_for(key))
+
+
+def read(key: str, *, thumb: bool = False) -> bytes | None:
+    return storage().get(name_for(key, thumb=thumb))
+
+
+def send(key: str, *, thumb: bool = False, max_age: int = 600) -> Response:
+    """The stored photo as a private, cacheable response (404 if it is gone). Call only after
+    the route has checked that the current user may see it."""
+    data = read(key, thumb=thumb)
+    if data is None:
+        abort(404)
+    response = Response(data, mimetype="image/jpeg")
+    # Stored photos never change (a new upload gets a new key): the key is a strong ETag.
+    response.set_etag(name_for(key, thumb=thumb))
+    response.cache_control.max_age = max_age
+    response.cache_control.private = True
+    return response.make_conditional(request)
 
 
 def store_all(uploads: Sequence[Upload], *, limit: int) -> list[StoredPhoto]:
@@ -167,10 +186,10 @@ def _save(image: Image.Image, key: str) -> tuple[int, int]:
         upright = ImageOps.exif_transpose(flat) if flat.info["exif"] else flat
         try:
             upright.info.pop("exif", None)
-            upright.save(path_for(key), "JPEG", quality=85, optimize=True)
+            _put(upright, name_for(key), quality=85)
             size = upright.size
             upright.thumbnail((THUMB_SIDE, THUMB_SIDE))
-            upright.save(path_for(key, thumb=True), "JPEG", quality=80, optimize=True)
+            _put(upright, name_for(key, thumb=True), quality=80)
         finally:
             if upright is not flat:
                 upright.close()
@@ -178,6 +197,12 @@ def _save(image: Image.Image, key: str) -> tuple[int, int]:
         if flat is not image:
             flat.close()
     return size
+
+
+def _put(image: Image.Image, name: str, *, quality: int) -> None:
+    buffer = BytesIO()
+    image.save(buffer, "JPEG", quality=quality, optimize=True)
+    storage().put(name, buffer.getvalue())
 
 
 def _fitted(size: tuple[int, int], side: int) -> tuple[int, int]:
@@ -192,7 +217,7 @@ def _too_large(name: str) -> str:
 
 def discard(key: str) -> None:
     for thumb in (False, True):
-        path_for(key, thumb=thumb).unlink(missing_ok=True)
+        storage().delete(name_for(key, thumb=thumb))
 
 
 def referenced_keys() -> set[str]:
@@ -213,21 +238,19 @@ def referenced_keys() -> set[str]:
 def prune(older_than_hours: float = 24) -> int:
     """Delete stored photos that no row points at and that are older than `older_than_hours`:
     uploads whose form was left without being sent (a form keeps its photos while the resident
-    corrects a mistake, so a young unreferenced photo is left alone). Returns how many."""
-    cutoff = time.time() - older_than_hours * 3600
+    corrects a mistake, so a young unreferenced photo is left alone). Returns how many. Works
+    on either storage; age is the file's (or object's) modification time against the app clock."""
+    cutoff = clock.utcnow().replace(tzinfo=UTC).timestamp() - older_than_hours * 3600
     keep = referenced_keys()
     removed = 0
-    for path in upload_dir().glob("*.jpg"):
-        key = path.stem.removesuffix("_t")
-        if key in keep or not key.isalnum():
+    store = storage()
+    for entry in list(store.entries()):
+        stem = entry.name.removesuffix(".jpg")
+        key = stem.removesuffix("_t")
+        if stem == entry.name or key in keep or not key.isalnum() or entry.modified >= cutoff:
             continue
-        try:
-            if path.stat().st_mtime >= cutoff:
-                continue
-            path.unlink()
-        except FileNotFoundError:
-            continue
-        removed += not path.stem.endswith("_t")
+        store.delete(entry.name)
+        removed += not stem.endswith("_t")
     return removed
 
 

@@ -44,7 +44,7 @@ def pending_photos(token: str | None, user_id: int) -> list[photos.StoredPhoto]:
     if not isinstance(data, dict) or data.get("u") != user_id:
         return []
     found = [photos.StoredPhoto(k, w, h) for k, w, h in data.get("p", [])[:MAX_PHOTOS]
-             if isinstance(k, str) and k.isalnum() and photos.path_for(k).exists()]
+             if isinstance(k, str) and photos.exists(k)]
     if not found:
         return []
     taken = set(db.session.scalars(

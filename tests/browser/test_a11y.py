@@ -18,7 +18,7 @@ from tests.security.access_table import ACCESS, make_objects
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 ROLE_ORDER = ("anonymous", "resident", "committee", "staff")
 # Not pages: JSON, files (CSV, calendar, feed, images) and the meeting's polled htmx fragment.
-NOT_PAGES = {"/healthz", "/tracking/photos/<key>", "/tracking/photos/<key>/thumb",
+NOT_PAGES = {"/healthz", "/readyz", "/tracking/photos/<key>", "/tracking/photos/<key>/thumb",
              "/meetings/<int:meeting_id>/live/<view>", "/matters/new/similar"}
 FILE_SUFFIXES = (".csv", ".xlsx", ".webmanifest", ".ics", ".json", ".atom", ".svg", ".jpg")
 

@@ -103,6 +103,7 @@ ACCESS: dict[str, tuple] = {
     # public
     "/": (lambda w, o: "/", PUBLIC),
     "/healthz": (lambda w, o: "/healthz", PUBLIC),
+    "/readyz": (lambda w, o: "/readyz", PUBLIC),
     # accounts
     "/login": (lambda w, o: "/login", GUESTS),
     "/register": (lambda w, o: "/register", GUESTS),

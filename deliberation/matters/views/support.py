@@ -12,7 +12,7 @@ The htmx answer of the POSTs is `matters/_support.html`; without JavaScript they
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, send_file, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -82,13 +82,7 @@ def _split(name: str) -> tuple[str, bool]:
 
 
 def _send(key: str, thumb: bool):
-    path = photos.path_for(key, thumb=thumb)
-    if not path.exists():
-        abort(404)
-    response = send_file(path, mimetype="image/jpeg", max_age=PHOTO_MAX_AGE, conditional=True)
-    response.cache_control.private = True
-    response.cache_control.public = False
-    return response
+    return photos.send(key, thumb=thumb, max_age=PHOTO_MAX_AGE)
 
 
 @bp.get("/<int:matter_id>/photos/<name>.jpg")

@@ -31,7 +31,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -237,13 +236,7 @@ def photo(opinion_id: int, name: str):
         abort(404)
     if not listing.may_see_text(opinion, current_user, matter):
         abort(404)
-    path = photos.path_for(key, thumb=thumb)
-    if not path.exists():
-        abort(404)
-    response = send_file(path, mimetype="image/jpeg", max_age=600, conditional=True)
-    response.cache_control.private = True
-    response.cache_control.public = False
-    return response
+    return photos.send(key, thumb=thumb, max_age=600)
 
 
 def _export_rows(matter: Matter) -> tuple[list[str], list[list]]:

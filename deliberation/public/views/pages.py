@@ -6,7 +6,6 @@ URL table:
     /stats                    public.stats          the street's statistics
     /c/<community_id>/stats   public.community_stats
     /notices/<id>/print       public.notice_print   公示 on A4 (in notice, or closed)
-    /healthz                  public.health
 Staff exports are in exports.py, open data (JSON, Atom) in opendata.py.
 """
 
@@ -15,7 +14,7 @@ from __future__ import annotations
 from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import to_user_timezone
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from ...core.time import utcnow
 from ...directory.models import Community, Street
@@ -108,10 +107,3 @@ def notice_print(matter_id: int):
     return render_template("public/notice_print.html", matter=matter, street=_street(),
                            decision=decisions.latest(matter), S=MatterState,
                            detail_url=url_for("matters.detail", matter_id=matter.id, _external=True))
-
-
-@bp.get("/healthz")
-def health():
-    db.session.execute(text("SELECT 1"))
-    return {"ok": True}
-

@@ -12,7 +12,7 @@ URL table:
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -121,10 +121,7 @@ def _photo(key: str, thumb: bool):
     if matter is None:
         abort(404)
     visible_matter(matter.id)  # 404 unless the current user may see the matter
-    path = photos.path_for(key, thumb=thumb)
-    if not path.exists():
-        abort(404)
-    return send_file(path, mimetype="image/jpeg", max_age=3600)
+    return photos.send(key, thumb=thumb, max_age=3600)
 
 
 @bp.get("/tracking/photos/<key>")
