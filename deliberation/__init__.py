@@ -39,6 +39,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import cli
 
     cli.init_app(app)
+    from .notifications import worker
+
+    worker.init_app(app)  # `flask deliver`, `flask worker`, RQ after commit, the dev thread
     return app
 
 

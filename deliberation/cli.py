@@ -119,6 +119,10 @@ def tick() -> None:
 
     moved = workflow.tick()
     db.session.commit()
+    from .core.time import utcnow
+    from .notifications import digest
+
+    click.echo(f"{digest.run(utcnow())} digest email(s) sent.")
     click.echo(f"{moved} matter(s) moved on.")
 
 

@@ -70,3 +70,6 @@ def open_notification(notification_id: int):
     if note.matter_id:
         return redirect(url_for("matters.detail", matter_id=note.matter_id), 303)
     return redirect(url_for("notifications.index"), 303)
+
+
+from . import delivery_views, preference_views  # noqa: E402,F401  (their routes join this blueprint)
