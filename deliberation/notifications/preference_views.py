@@ -15,7 +15,7 @@ from flask_babel import gettext, lazy_gettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectMultipleField
-from wtforms.validators import Email, Length, Optional
+from wtforms.validators import Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..accounts.models import User
@@ -32,7 +32,9 @@ class _Checkboxes(SelectMultipleField):
 class PreferenceForm(FlaskForm):
     sms = _Checkboxes(lazy_gettext("短信通知"), choices=[], validate_choice=True)
     email_groups = _Checkboxes(lazy_gettext("邮件通知"), choices=[], validate_choice=True)
-    email = EmailField(lazy_gettext("邮箱（可不填）"), validators=[Optional(), Email(), Length(max=254)])
+    email = EmailField(lazy_gettext("邮箱（可不填）"), validators=[
+        Optional(), Length(max=254),
+        Regexp(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$", message=lazy_gettext("请填写有效的邮箱地址。"))])
     digest = BooleanField(lazy_gettext("邮件改为每天早上汇总一封"))
 
 
