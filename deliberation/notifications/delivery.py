@@ -36,6 +36,10 @@ LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 8
 
 
+def lease() -> timedelta:
+    return timedelta(seconds=float(current_app.config.get("DELIVERY_LEASE_SECONDS") or LEASE.seconds))
+
+
 def backoff(attempts: int) -> timedelta:
     """1, 2, 4, 8... minutes after each failed attempt, at most 6 hours."""
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), 360))
@@ -59,7 +63,7 @@ def claim(now: datetime, limit: int = 100, ids: list[int] | None = None) -> list
         done = db.session.execute(
             update(Delivery)
             .where(Delivery.id == delivery_id, Delivery.next_attempt_at == due, *_due(now))
-            .values(state=S.PENDING, next_attempt_at=now + LEASE, attempts=Delivery.attempts + 1)
+            .values(state=S.PENDING, next_attempt_at=now + lease(), attempts=Delivery.attempts + 1)
             .returning(Delivery.attempts)).scalar()
         if done is not None:
             claimed.append((delivery_id, done))
