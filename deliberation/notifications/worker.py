@@ -111,6 +111,7 @@ def init_app(app: Flask) -> None:
     if not getattr(Session, "_delivery_hook", False):
         event.listen(Session, "after_commit", _after_commit)
         Session._delivery_hook = True
+    app.jinja_env.globals["delivery_counts"] = delivery.counts  # the statistics page (staff)
     app.cli.add_command(deliver_command)
     app.cli.add_command(worker_command)
     if not redis_url(app) and _is_dev_server(app) and not app.config.get("TESTING"):

@@ -81,3 +81,8 @@ def test_staff_see_failures_search_by_person_and_resend(world, login, inbox, day
     assert db.session.get(Delivery, row.id).state == "pending"
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "resend_delivery"))
     assert entry.actor_id == world.staff.id and entry.subject_id == row.id
+
+
+def test_the_statistics_page_shows_delivery_counts_to_staff_only(world, login, client):
+    assert "delivery-counts" in login(world.staff).get("/stats").get_data(as_text=True)
+    assert "delivery-counts" not in client.get("/stats").get_data(as_text=True)
