@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 
 import pytest
@@ -9,7 +10,8 @@ from aiosmtpd.controller import Controller
 
 from deliberation.core import time as clock
 
-SMTP_PORT = 5125
+# Two runs at once (SQLite and PostgreSQL) each get their own port.
+SMTP_PORT = 5126 if os.environ.get("TEST_DATABASE_URL") else 5125
 DAYTIME = datetime(2026, 12, 3, 2, 0)  # 10:00 in Asia/Shanghai
 
 

@@ -86,3 +86,15 @@ def test_staff_see_failures_search_by_person_and_resend(world, login, inbox, day
 def test_the_statistics_page_shows_delivery_counts_to_staff_only(world, login, client):
     assert "delivery-counts" in login(world.staff).get("/stats").get_data(as_text=True)
     assert "delivery-counts" not in client.get("/stats").get_data(as_text=True)
+
+
+def test_staff_filing_on_behalf_can_choose_sms_for_the_resident(world, login):
+    preferences.save(world.resident_a, email=None, sms=set(), email_groups=set(), digest=False)
+    db.session.commit()
+    staff = login(world.staff)
+    r = staff.post_form("/matters/new", {
+        "title": "楼下路灯不亮", "description": "王阿姨打电话说的。", "category_id": world.categories[0].id,
+        "channel": "phone", "resident_phone": world.resident_a.phone, "community_id": world.a.id,
+        "notify_by_sms": "y", "submit_token": "tok-1"})
+    assert r.status_code == 302, r.get_data(as_text=True)[:300]
+    assert "matters" in preferences.choice(world.resident_a).sms
