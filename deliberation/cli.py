@@ -117,12 +117,15 @@ def audit_checkpoint(append_to: Path | None) -> None:
 
 @click.command("tick")
 def tick() -> None:
-    """Move on every matter whose window has ended (run from cron or a systemd timer)."""
-    from .matters import workflow
+    """Run the clock's jobs: matters whose window ended move on, digests, reminders (cron or a
+    systemd timer; see core/clock.py for what each package registered)."""
+    from .core import clock
+    from .core.time import utcnow
 
-    moved = workflow.tick()
-    db.session.commit()
-    click.echo(f"{moved} matter(s) moved on.")
+    for job in clock.jobs():
+        n = job.run(utcnow())
+        db.session.commit()
+        click.echo(job.summary.format(n=n))
 
 
 @click.command("prune-photos")

@@ -24,7 +24,12 @@ from .meetings.models import (  # noqa: F401
     SpeakRequest,
     Vote,
 )
-from .notifications.models import Notification  # noqa: F401
+from .notifications.models import (  # noqa: F401
+    Delivery,
+    Notification,
+    NotificationPreference,
+    SmsConsoleMessage,
+)
 from .opinions.models import (  # noqa: F401
     Opinion,
     OpinionAgree,

@@ -43,6 +43,7 @@ class User(UserMixin, db.Model):
     # the street may count only verified residents' co-signs, ratings and objections.
     verified_at: Mapped[datetime | None]
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    phone_verified_at: Mapped[datetime | None]  # the number answered an SMS code (notifications)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The language the user chose (LOCALES); NULL follows the browser's Accept-Language.

@@ -82,6 +82,7 @@ class StaffFilingForm(FilingForm):
         _l("居民手机号（知道的话填写）"), render_kw={"inputmode": "tel", "autocomplete": "off"},
         validators=[Optional(), Regexp(r"^1\d{10}$", message=_l("请填写 11 位手机号，或者不填。"))],
         description=_l("填写后议题记在这位居民名下，他会收到办理进展的通知。"))
+    notify_by_sms = BooleanField(_l("用短信告诉这位居民办理进展（手机号核实后发送）"))
     # Not limited to the choices here: the service refuses an unknown or mismatched community.
     community_id = SelectField(_l("所在社区"), coerce=_id, validate_choice=False,
                                description=_l("不知道是哪位居民时必选；知道时须与居民的社区一致。"))

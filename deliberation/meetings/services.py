@@ -172,7 +172,7 @@ def reschedule(meeting: Meeting, actor: User, *, starts_at: datetime, place: str
         message = gettext("会议变更：「%(t)s」改为 %(when)s 在 %(place)s 召开。", t=meeting.title,
                           when=localtime(starts_at), place=place or meeting.mode_label)
         notifications.notify_users(set(expected_ids(meeting)) - {actor.id}, kind="meeting_published",
-                                   message=message)
+                                   message=message, meeting=meeting)
     return True
 
 
@@ -254,7 +254,7 @@ def publish(meeting: Meeting, actor: User) -> int:
                        len(meeting.items), t=meeting.title, when=localtime(meeting.starts_at),
                        place=meeting.place or label(Mode(meeting.mode)._label))
     members = set(expected_ids(meeting)) - {actor.id}
-    notifications.notify_users(members, kind="meeting_published", message=message)
+    notifications.notify_users(members, kind="meeting_published", message=message, meeting=meeting)
     return len(members)
 
 

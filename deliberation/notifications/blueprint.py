@@ -9,6 +9,6 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
 
 def register(app: Flask) -> None:
-    from .views import bell  # noqa: F401  (their routes join the blueprint)
+    from .views import bell, delivery, preferences  # noqa: F401  (their routes join the blueprint)
 
     app.register_blueprint(bp)

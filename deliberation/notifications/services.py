@@ -21,17 +21,24 @@ if TYPE_CHECKING:
 
 
 def notify_users(user_ids: set[int], *, kind: str, message: Message,
-                 matter: Subject | None = None, entry: AuditEntry | None = None) -> None:
-    """`message` is typed text (a str) or message keys (messages.N_), rendered when read."""
+                 matter: Subject | None = None, entry: AuditEntry | None = None,
+                 meeting=None) -> None:
+    """`message` is typed text (a str) or message keys (messages.N_), rendered when read.
+    The SMS and email deliveries each person chose are written in the same transaction
+    (the outbox, see delivery.py); nothing is sent here."""
     parts = as_parts(message)
     fallback = render_default(parts)
-    for user_id in sorted(user_ids):
-        db.session.add(Notification(
-            user_id=user_id, matter_id=matter.id if matter else None,
-            audit_entry_id=entry.id if entry else None, kind=kind, message=fallback,
-            body=parts or None,
-        ))
+    notes = [Notification(
+        user_id=user_id, matter_id=matter.id if matter else None,
+        audit_entry_id=entry.id if entry else None, kind=kind, message=fallback,
+        body=parts or None, meeting_id=meeting.id if meeting is not None else None,
+    ) for user_id in sorted(user_ids)]
+    db.session.add_all(notes)
     db.session.flush()
+    if notes:
+        from .outbox import write_deliveries
+
+        write_deliveries(notes)
 
 
 def display_text(note: Notification) -> str:

@@ -142,6 +142,10 @@ ACCESS: dict[str, tuple] = {
         lambda w, o: f"/matters/new/photos/{o['matter_photo']}.jpg", OWN_UPLOADS),
     # notifications
     "/notifications/": (lambda w, o: "/notifications/", LOGGED_IN),
+    "/notifications/settings": (lambda w, o: "/notifications/settings", LOGGED_IN),
+    "/notifications/deliveries": (lambda w, o: "/notifications/deliveries", STAFF),
+    "/notifications/unsubscribe/<token>": (lambda w, o: "/notifications/unsubscribe/forged", _statuses(
+        404, 404, 404, 404, 404, 404, 404)),  # a valid token: test_delivery_pages.py
     # public board, statistics, exports, open data
     "/c/<int:community_id>": (lambda w, o: f"/c/{w.a.id}", PUBLIC),
     "/stats": (lambda w, o: "/stats", PUBLIC),

@@ -55,6 +55,8 @@ NOT_USER_TEXT = {
     "opinion.stance", "opinion.photo_key", "opinion.visibility", "opinion_report.reason",
     "opinion_report.resolution",
     "user.locale",  # zh_CN or en, a CHECK constraint
+    "delivery.channel", "delivery.state", "delivery.provider_message_id",  # enums, provider ids
+    "sms_console_message.message_id", "sms_console_message.template",
 }
 # Fields that must be seen (escaped) on some page: proof the crawl reaches what it should.
 MUST_SHOW_FORMS = {"title", "description", "place", "display_name", "household", "name", "scope",

@@ -36,6 +36,7 @@ from ...core.htmx import render
 from ...core.inputs import int_arg
 from ...directory.models import Category, Community
 from ...extensions import db
+from ...notifications import preferences as notification_preferences
 from .. import filing, search, services, support, workflow
 from ..blueprint import bp
 from ..forms import FilingForm, MatterForm, StaffFilingForm
@@ -87,6 +88,8 @@ def new():
         except services.FilingError as exc:
             getattr(form, exc.field, form.title).errors.append(str(exc))
         else:
+            if created and matter.proposer and _sms_ticked(form):
+                notification_preferences.choose_sms(matter.proposer)  # 代录: hears by SMS
             if created:
                 flash(_("议题已提交，居委会将在 10 天内初审答复。"), "success")
             else:
@@ -98,6 +101,10 @@ def new():
                                   _community_choice(form.community_id.data))
     return render_template("matters/new.html", form=form, pending=pending, similar=similar,
                            pending_token=filing.pending_token(current_user.id, pending)), 422
+
+
+def _sms_ticked(form: FilingForm) -> bool:
+    return isinstance(form, StaffFilingForm) and bool(form.notify_by_sms.data)
 
 
 def _on_behalf(form: FilingForm) -> dict:

@@ -70,3 +70,4 @@ def open_notification(notification_id: int):
     if note.matter_id:
         return redirect(url_for("matters.detail", matter_id=note.matter_id), 303)
     return redirect(url_for("notifications.index"), 303)
+

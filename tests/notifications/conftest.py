@@ -1,0 +1,60 @@
+"""A real SMTP server (aiosmtpd) and daytime on the street's clock for delivery tests."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from deliberation.core import time as clock
+
+# Two runs at once (SQLite and PostgreSQL) each get their own port.
+SMTP_PORT = 5126 if os.environ.get("TEST_DATABASE_URL") else 5125
+DAYTIME = datetime(2026, 12, 3, 2, 0)  # 10:00 in Asia/Shanghai
+
+
+class Inbox:
+    """Keeps every message; refuses recipients whose address starts with 'refuse'."""
+
+    def __init__(self) -> None:
+        self.messages: list = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("refuse"):
+            return "550 5.1.1 mailbox unavailable"
+        if address.startswith("busy"):
+            return "451 4.3.0 try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        from email import message_from_bytes, policy
+
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=SMTP_PORT)
+    controller.start()
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture
+def inbox(smtp_server, app, monkeypatch):
+    smtp_server.messages.clear()
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", SMTP_PORT)
+    monkeypatch.setitem(app.config, "MAIL_FROM", "议事厅 <noreply@yishi.test>")
+    return smtp_server
+
+
+@pytest.fixture
+def daytime():
+    clock.freeze(DAYTIME)
+    return DAYTIME
