@@ -88,16 +88,31 @@ def audit_verify(expected: tuple[str, ...]) -> None:
     result = audit.verify()
     for point in checkpoints:
         result = audit.check_against(result, point)
+    pending = ""
+    if result.unsealed:
+        oldest = result.oldest_unsealed.isoformat(timespec="seconds") if result.oldest_unsealed else "?"
+        pending = (f" {result.unsealed} entries not sealed yet (oldest written {oldest}Z; "
+                   "`flask audit seal` or the next tick seals them).")
     if result.ok:
         extra = f" Contains {len(checkpoints)} checkpoint(s)." if checkpoints else ""
-        click.echo(f"OK: {result.checked} entries, chain intact.{extra}")
+        click.echo(f"OK: {result.checked} sealed entries, chain intact.{extra}{pending}")
         return
     if result.broken_seq is None:
         click.echo(f"BROKEN: {result.problem}.", err=True)
         sys.exit(1)
     click.echo(f"BROKEN at entry seq={result.broken_seq}: {result.problem} "
-               f"({result.checked} entries before it are intact).", err=True)
+               f"({result.checked} entries before it are intact).{pending}", err=True)
     sys.exit(1)
+
+
+@audit_group.command("seal")
+def audit_seal() -> None:
+    """Chain the entries written since the last seal (the tick and every commit do it too)."""
+    from .core import audit
+
+    db.session.commit()  # the sealer works on a connection of its own: hold no lock here
+    sealed = audit.seal(wait=True)
+    click.echo(f"{sealed} entries sealed; head {audit.checkpoint()}.")
 
 
 @audit_group.command("checkpoint")
@@ -117,15 +132,18 @@ def audit_checkpoint(append_to: Path | None) -> None:
 
 @click.command("tick")
 def tick() -> None:
-    """Run the clock's jobs: matters whose window ended move on, digests, reminders (cron or a
-    systemd timer; see core/clock.py for what each package registered)."""
-    from .core import clock
+    """Run the clock's jobs (matters whose window ended move on, digests, reminders: see
+    core/clock.py for what each package registered), then seal the audit log. Cron or a
+    systemd timer; safe to run on every node at once."""
+    from .core import audit, clock
     from .core.time import utcnow
 
     for job in clock.jobs():
         n = job.run(utcnow())
         db.session.commit()
         click.echo(job.summary.format(n=n))
+    sealed = audit.seal(wait=True)  # whatever no commit's own seal got to (or failed at)
+    click.echo(f"{sealed} audit entries sealed.")
 
 
 @click.command("prune-photos")

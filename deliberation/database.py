@@ -89,6 +89,19 @@ def write_transaction():
         _force_write.reset(token)
 
 
+@contextmanager
+def forced_write():
+    """Transactions begun inside the block are writing ones (BEGIN IMMEDIATE on SQLite), even
+    within a GET request: for work on a session of its own, such as sealing the audit log."""
+    token = _force_write.set(True)
+    read = _force_read.set(False)
+    try:
+        yield
+    finally:
+        _force_read.reset(read)
+        _force_write.reset(token)
+
+
 @event.listens_for(Session, "after_flush")
 def _mark_flushed(session, _context) -> None:
     session.info[_WROTE] = True

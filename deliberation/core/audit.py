@@ -1,33 +1,62 @@
 """The append-only, hash-chained audit log.
 
-Each entry's hash is SHA-256 over its own content and the previous entry's hash, so editing,
-deleting or inserting a row anywhere breaks the chain from that row on. Services write entries
-with `record()`; nothing updates or deletes them. A matter's public timeline reads its public
-entries.
+Each sealed entry's hash is SHA-256 over its own content and the previous entry's hash, so
+editing, deleting or inserting a row anywhere breaks the chain from that row on. Services write
+entries with `record()`; nothing updates or deletes them. A matter's public timeline reads its
+public entries (in the order they were written: `id`).
+
+Writing and chaining are two steps, so concurrent writers never wait for each other:
+
+- `record()` inserts the entry in the caller's transaction with only its `id` (the arrival
+  number) and its content: no `seq`, no hashes, no lock.
+- `seal()` runs after every commit that wrote an entry (and from `flask tick`, and as
+  `flask audit seal`): in a short transaction of its own, under one lock (a PostgreSQL advisory
+  lock taken with try-lock, so a second sealer leaves at once instead of queuing; SQLite's write
+  lock), it gives the committed unsealed entries, oldest id first, the next `seq` numbers and
+  chains their hashes, in batches. The chain's order is the order of sealing.
+
+`verify()` checks the sealed chain and reports the entries not sealed yet (how many, oldest).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, select, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    event,
+    func,
+    select,
+    text,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selectinload
 
 from ..extensions import db
 from .time import utcnow
 
 GENESIS = "0" * 64
+LOCK_KEY = 728361  # the PostgreSQL advisory lock of the sealer (was the writers' lock)
+SEAL_BATCH = 500
+_PENDING = "audit_unsealed"  # Session.info key: this transaction recorded an entry
+log = logging.getLogger(__name__)
 
 
 class AuditEntry(db.Model):
     __tablename__ = "audit_entry"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    seq: Mapped[int] = mapped_column(unique=True)
+    # Chain position, given by the sealer (None until sealed); `id` is the arrival order.
+    seq: Mapped[int | None] = mapped_column(unique=True)
     created_at: Mapped[datetime] = mapped_column()
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     subject_type: Mapped[str] = mapped_column(String(30))
@@ -38,14 +67,21 @@ class AuditEntry(db.Model):
     reason: Mapped[str] = mapped_column(Text, default="")
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     public: Mapped[bool] = mapped_column(default=True)
-    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     actor = relationship("User")
 
     __table_args__ = (
-        Index("ix_audit_subject", "subject_type", "subject_id", "seq"),
+        Index("ix_audit_subject_id", "subject_type", "subject_id", "id"),
+        # The sealer's queue: only the few entries not sealed yet are in this index.
+        Index("ix_audit_unsealed", "id", postgresql_where=text("seq IS NULL"),
+              sqlite_where=text("seq IS NULL")),
         CheckConstraint("seq > 0", name="seq_positive"),
+        # Sealed entries carry all three; unsealed ones none.
+        CheckConstraint("(seq IS NULL AND prev_hash IS NULL AND hash IS NULL) OR "
+                        "(seq IS NOT NULL AND prev_hash IS NOT NULL AND hash IS NOT NULL)",
+                        name="sealed_whole"),
     )
 
     def content(self) -> dict[str, Any]:
@@ -81,14 +117,9 @@ def record(
     details: dict[str, Any] | None = None,
     public: bool = True,
 ) -> AuditEntry:
-    """Append one entry to the chain (in the caller's transaction) and flush it."""
-    _lock_chain()
-    last = db.session.execute(
-        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
-    ).first()
-    seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)
+    """Write one entry (in the caller's transaction, no lock) and flush it; `seal()` chains it
+    after the transaction commits."""
     entry = AuditEntry(
-        seq=seq,
         created_at=utcnow().replace(tzinfo=None),
         actor_id=actor_id,
         subject_type=subject_type,
@@ -99,18 +130,88 @@ def record(
         reason=reason or "",
         details=details or {},
         public=public,
-        prev_hash=prev,
     )
-    entry.hash = entry.compute_hash()
     db.session.add(entry)
     db.session.flush()
+    db.session.info[_PENDING] = True
     return entry
 
 
-def _lock_chain() -> None:
-    """Serialise appends. SQLite's BEGIN IMMEDIATE already does; PostgreSQL needs a lock."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(728361)"))
+def _head(session: Session) -> tuple[int, str]:
+    last = session.execute(
+        select(AuditEntry.seq, AuditEntry.hash).where(AuditEntry.seq.is_not(None))
+        .order_by(AuditEntry.seq.desc()).limit(1)).first()
+    return (last.seq, last.hash) if last else (0, GENESIS)
+
+
+def seal(*, batch: int = SEAL_BATCH, wait: bool = False) -> int:
+    """Chain every committed unsealed entry, oldest id first, in batches of `batch` (one short
+    transaction each, on a session of its own). Returns how many entries it sealed.
+
+    PostgreSQL: one sealer at a time under an advisory lock; with `wait=False` a sealer that
+    finds the lock taken returns 0 at once (the one holding it, or the next one, seals what is
+    left). SQLite: the transaction begins with BEGIN IMMEDIATE, which serialises sealers.
+    """
+    from ..database import forced_write
+
+    sealed = 0
+    while True:
+        with forced_write(), Session(db.engine, expire_on_commit=False) as session:
+            if session.get_bind().dialect.name == "postgresql":
+                fn = func.pg_advisory_xact_lock if wait else func.pg_try_advisory_xact_lock
+                got = session.execute(select(fn(LOCK_KEY))).scalar()
+                if not wait and not got:
+                    return sealed
+            seq, prev = _head(session)
+            rows = session.scalars(select(AuditEntry).where(AuditEntry.seq.is_(None))
+                                   .order_by(AuditEntry.id).limit(batch)).all()
+            if not rows:
+                session.rollback()
+                return sealed
+            for entry in rows:
+                seq += 1
+                entry.seq, entry.prev_hash = seq, prev
+                entry.hash = prev = entry.compute_hash()
+            session.commit()
+            sealed += len(rows)
+        if len(rows) < batch:
+            return sealed
+
+
+def seal_quietly() -> int:
+    """`seal()` for the after-commit hook: a failure is logged, never raised into the request
+    whose work is already committed (the next seal, at the latest the next tick, retries)."""
+    try:
+        return seal()
+    except Exception:  # noqa: BLE001 (the entries stay unsealed and are sealed later)
+        log.exception("sealing the audit log failed; the next seal or tick retries")
+        return 0
+
+
+@event.listens_for(Session, "after_commit")
+def _seal_after_commit(session: Session) -> None:
+    # A savepoint's release fires this too: wait for the real commit.
+    if not session.in_nested_transaction() and session.info.pop(_PENDING, None):
+        seal_quietly()
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_pending(session: Session, transaction) -> None:
+    if transaction.parent is None:  # rolled back (a commit has popped it already)
+        session.info.pop(_PENDING, None)
+
+
+@dataclass
+class Unsealed:
+    count: int
+    oldest: datetime | None
+
+
+def unsealed() -> Unsealed:
+    """The entries written but not chained yet: how many, and when the oldest was written."""
+    count, oldest = db.session.execute(
+        select(func.count(), func.min(AuditEntry.created_at)).where(AuditEntry.seq.is_(None))).one()
+    return Unsealed(int(count), oldest)
 
 
 @dataclass
@@ -119,10 +220,21 @@ class VerifyResult:
     checked: int
     broken_seq: int | None = None
     problem: str = ""
+    # Written but not sealed yet (not covered by the check): how many, the oldest's time.
+    unsealed: int = 0
+    oldest_unsealed: datetime | None = None
 
 
 def verify(batch: int = 5000) -> VerifyResult:
-    """Walk the whole chain in order; report the first entry whose hash or link is wrong."""
+    """Walk the whole sealed chain in order; report the first entry whose hash or link is
+    wrong, and how many entries are not sealed yet."""
+    pending = unsealed()
+    result = _verify_sealed(batch)
+    result.unsealed, result.oldest_unsealed = pending.count, pending.oldest
+    return result
+
+
+def _verify_sealed(batch: int) -> VerifyResult:
     prev = GENESIS
     expected_seq = 1
     checked = 0
@@ -173,10 +285,8 @@ class Checkpoint:
 
 
 def checkpoint() -> Checkpoint:
-    """The present head of the chain (0 and the genesis hash for an empty log)."""
-    last = db.session.execute(
-        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
-    return Checkpoint(last.seq, last.hash) if last else Checkpoint(0, GENESIS)
+    """The present head of the sealed chain (0 and the genesis hash for an empty log)."""
+    return Checkpoint(*_head(db.session()))
 
 
 def check_against(result: VerifyResult, expected: Checkpoint) -> VerifyResult:
@@ -203,4 +313,4 @@ def timeline(subject_type: str, subject_id: int, *, include_internal: bool = Fal
         query = query.where(AuditEntry.public.is_(True))
     # Actors loaded in one query, not one per entry (tests/test_query_counts.py).
     query = query.options(selectinload(AuditEntry.actor))
-    return list(db.session.scalars(query.order_by(AuditEntry.seq)).all())
+    return list(db.session.scalars(query.order_by(AuditEntry.id)).all())

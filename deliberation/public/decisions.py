@@ -23,7 +23,7 @@ COUNT_KEYS = ("yes", "no", "abstain", "present")
 @dataclass(frozen=True)
 class Decision:
     matter: Matter
-    seq: int
+    entry_id: int  # the audit entry's id: stable from the moment it is written
     adopted: bool
     at: datetime
     counts: dict[str, int]
@@ -44,7 +44,7 @@ def public_counts(details: dict | None) -> dict[str, int]:
 
 
 def _decision(entry: AuditEntry, matter: Matter) -> Decision:
-    return Decision(matter, entry.seq, entry.action == "adopt", entry.created_at,
+    return Decision(matter, entry.id, entry.action == "adopt", entry.created_at,
                     public_counts(entry.details))
 
 
@@ -54,7 +54,7 @@ def latest(matter: Matter) -> Decision | None:
                                  AuditEntry.subject_id == matter.id,
                                  AuditEntry.action.in_(DECISION_ACTIONS),
                                  AuditEntry.public.is_(True))
-        .order_by(AuditEntry.seq.desc()).limit(1))
+        .order_by(AuditEntry.id.desc()).limit(1))
     return _decision(entry, matter) if entry else None
 
 
@@ -64,7 +64,7 @@ def recent(limit: int = 50) -> list[Decision]:
         select(AuditEntry, Matter).join(Matter, Matter.id == AuditEntry.subject_id)
         .where(AuditEntry.subject_type == "matter", AuditEntry.action.in_(DECISION_ACTIONS),
                AuditEntry.public.is_(True), Matter.state != S.WITHDRAWN.value)
-        .order_by(AuditEntry.seq.desc()).limit(limit)).all()
+        .order_by(AuditEntry.id.desc()).limit(limit)).all()
     return [_decision(entry, matter) for entry, matter in rows]
 
 
@@ -76,6 +76,6 @@ def for_matters(matter_ids: list[int]) -> list[Decision]:
         select(AuditEntry, Matter).join(Matter, Matter.id == AuditEntry.subject_id)
         .where(AuditEntry.subject_type == "matter", AuditEntry.subject_id.in_(matter_ids),
                AuditEntry.action.in_(DECISION_ACTIONS), AuditEntry.public.is_(True))
-        .order_by(AuditEntry.seq)).all()
+        .order_by(AuditEntry.id)).all()
     latest = {matter.id: _decision(entry, matter) for entry, matter in rows}
     return list(latest.values())
