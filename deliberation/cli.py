@@ -115,11 +115,14 @@ def audit_checkpoint(append_to: Path | None) -> None:
 @click.command("tick")
 def tick() -> None:
     """Move on every matter whose window has ended (run from cron or a systemd timer)."""
+    from .core.time import utcnow
     from .matters import workflow
+    from .notifications import reminders
 
     moved = workflow.tick()
+    reminded = reminders.run(utcnow())
     db.session.commit()
-    click.echo(f"{moved} matter(s) moved on.")
+    click.echo(f"{moved} matter(s) moved on, {reminded} reminder(s) queued.")
 
 
 @click.command("prune-photos")

@@ -1,6 +1,7 @@
 """Import every model so that metadata (and Alembic) sees all tables."""
 
 from .accounts.models import User  # noqa: F401
+from .accounts.sms_login import SmsCode  # noqa: F401
 from .core.audit import AuditEntry  # noqa: F401
 from .directory.models import (  # noqa: F401
     Body,
@@ -25,6 +26,7 @@ from .meetings.models import (  # noqa: F401
     Vote,
 )
 from .notifications.models import Notification  # noqa: F401
+from .notifications.reminders import ReminderSent  # noqa: F401
 from .opinions.models import (  # noqa: F401
     Opinion,
     OpinionAgree,

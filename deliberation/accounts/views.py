@@ -262,4 +262,4 @@ def set_lang():
     return response
 
 
-from . import verify_views  # noqa: E402,F401  (its routes join this blueprint)
+from . import code_views, verify_views  # noqa: E402,F401  (their routes join this blueprint)
