@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from flask_babel import lazy_gettext
 from sqlalchemy import ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -32,6 +33,15 @@ from .messages import N_, Message
 DAY = timedelta(days=1)
 HOUR = timedelta(hours=1)
 FIRST_ANSWER_LEAD = timedelta(days=2)
+
+# What the bell calls each kind of reminder (the notification's `kind` is "reminder_" + kind).
+REMINDER_LABELS = {
+    "reminder_meeting_day": lazy_gettext("会议提醒（明天开会）"),
+    "reminder_meeting_hour": lazy_gettext("会议提醒（一小时内开会）"),
+    "reminder_first_answer": lazy_gettext("初审答复期限快到了"),
+    "reminder_evaluation": lazy_gettext("满意度评议快结束了"),
+    "reminder_notice": lazy_gettext("决议公示快结束了"),
+}
 
 
 class ReminderSent(db.Model):

@@ -22,6 +22,7 @@ from ..matters.models import Matter
 from ..matters.workflow import action_label
 from . import services
 from .models import Notification
+from .reminders import REMINDER_LABELS
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -29,6 +30,7 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 KIND_LABELS = {"cosign": lazy_gettext("有居民附议了您的议题"),
                "to_screen": lazy_gettext("有议题等待初审"),
                "opinion_reported": lazy_gettext("有意见被举报")}
+KIND_LABELS |= REMINDER_LABELS
 
 
 def kind_label(kind: str) -> str:
