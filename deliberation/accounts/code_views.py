@@ -22,7 +22,7 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Regexp
 
 from ..core.time import utcnow
-from ..extensions import limiter
+from ..extensions import db, limiter
 from . import services, sms_login
 from .forms import RegisterForm, normalise_phone, validate_phone
 from .views import _address_limit, _community_choices, _failed, _safe_next, bp
@@ -76,7 +76,7 @@ def code_request():
         try:
             sms.provider().send(phone, "login_code" if user else "register_code", {"code": code})
         except sms.SmsError:
-            sms_login.withdraw(phone)
+            # The 503 rolls the request back: the code (and its audit entry) never existed.
             current_app.logger.exception("SMS code to %s not sent", sms_login.mask(phone))
             form.phone.errors.append(_("短信暂时发不出去，请稍后再试，或用密码登录。"))
             return render_template("accounts/code_request.html", form=form), 503
@@ -107,6 +107,8 @@ def code_verify():
                 login_user(user)
                 sms_login.logged_in(user)
                 return redirect(_safe_next(request.args.get("next")))
+        # A wrong try must count although the 422 rolls the request back: keep it now.
+        db.session.commit()
         form.code.errors.append(_("验证码不正确或已失效。输错 5 次或超过 5 分钟，请重新获取验证码。"))
     status = 422 if request.method == "POST" else 200
     return render_template("accounts/code_verify.html", form=form,

@@ -77,12 +77,6 @@ def issue(phone: str) -> tuple[str, User | None]:
     return code, user
 
 
-def withdraw(phone: str) -> None:
-    """The SMS could not be sent: its code must not linger."""
-    db.session.execute(update(SmsCode).where(SmsCode.phone == phone, SmsCode.used_at.is_(None))
-                       .values(used_at=utcnow()))
-
-
 def check(phone: str, code: str) -> bool:
     """True once for the right code within its lifetime and tries; every wrong try counts, and
     two requests with the same right code cannot both win (compare-and-set on `used_at`)."""
