@@ -18,7 +18,6 @@ from deliberation.core import audit
 from deliberation.core import time as clock
 from deliberation.extensions import db, limiter
 from deliberation.notifications import sms
-from tests import factories
 from tests.conftest import Client, make_app
 
 REDIS = "redis://127.0.0.1:6379/2"
