@@ -96,11 +96,11 @@ def _init_extensions(app: Flask) -> None:
 
 def _init_packages(app: Flask) -> None:
     """Each package plugs into the spine; the boot fails if the wiring is incomplete."""
-    from . import matters, meetings, notifications, opinions, public, tracking
+    from . import matters, meetings, notifications, opinions, public, reminders, tracking
     from .matters import spine
 
 
-    for package in (notifications, matters, meetings, tracking, opinions, public):
+    for package in (notifications, matters, meetings, tracking, opinions, public, reminders):
         package.init_app(app)
     spine.check_wiring()
 

@@ -1,6 +1,7 @@
 """Import every model so that metadata (and Alembic) sees all tables."""
 
 from .accounts.models import User  # noqa: F401
+from .accounts.sms_login import SmsCode  # noqa: F401
 from .core.audit import AuditEntry  # noqa: F401
 from .directory.models import (  # noqa: F401
     Body,
@@ -36,6 +37,7 @@ from .opinions.models import (  # noqa: F401
     OpinionReport,
     OpinionSummary,
 )
+from .reminders import ReminderSent  # noqa: F401
 from .tracking.models import (  # noqa: F401
     Assignment,
     Evaluation,

@@ -9,6 +9,6 @@ bp = Blueprint("accounts", __name__)
 
 
 def register(app: Flask) -> None:
-    from .views import accounts, verify  # noqa: F401  (their routes join the blueprint)
+    from .views import accounts, code, verify  # noqa: F401  (their routes join the blueprint)
 
     app.register_blueprint(bp)

@@ -31,6 +31,7 @@ TEMPLATES: dict[str, str] = {
     # A notice without a matter (a meeting, a committee task).
     "notice_plain": "【社区议事厅】{event}",
     # The login / registration code (the r12 branch sends it).
+    "register_code": "您的注册验证码是 {code}，5 分钟内有效。请勿告诉他人。",
     "login_code": "【社区议事厅】您的验证码为{code}，5分钟内有效，请勿告诉他人。",
     # Reminders before a window closes.
     "reminder": "【社区议事厅】提醒：{event}",

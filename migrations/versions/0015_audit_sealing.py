@@ -6,7 +6,7 @@ sealer's queue (the unsealed entries), and a matter's timeline is read in `id` o
 Entries written before this migration are sealed already and verify as before.
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-03 16:00:00
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0015'
-down_revision = '0013'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
