@@ -498,12 +498,23 @@ def tick() -> int:
     ).all()
     moved = 0
     for matter_id in ids:
-        matter = db.session.get(Matter, matter_id)
+        matter = claim(matter_id)
+        if matter is None:
+            continue  # another node's tick holds it: that one moves it
         try:
             moved += tick_one(matter)
         except Refused:
             continue
     return moved
+
+
+def claim(matter_id: int) -> Matter | None:
+    """The matter, locked for this transaction and read afresh, so that ticks running on several
+    nodes at once move each matter once (PostgreSQL: FOR UPDATE SKIP LOCKED, None when another
+    transaction holds it; SQLite: the BEGIN IMMEDIATE write lock already serialises them)."""
+    return db.session.scalar(
+        select(Matter).where(Matter.id == matter_id).with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True))
 
 
 _register_own()

@@ -12,9 +12,9 @@ from deliberation import reminders
 from deliberation.core import time as clock
 from deliberation.core.time import utcnow
 from deliberation.extensions import db
+from deliberation.matters import follows
 from deliberation.matters.states import MatterState
 from deliberation.meetings import services as meetings
-from deliberation.notifications import services as notifications
 from deliberation.notifications.models import Notification
 from deliberation.reminders import ReminderSent
 from deliberation.tracking import evaluation
@@ -158,7 +158,7 @@ def test_only_verified_residents_are_reminded_where_only_they_may_rate(world, ap
 
 def test_followers_hear_a_day_before_the_resolution_notice_ends(world, app):
     matter = _in(world.matter(), MatterState.IN_NOTICE, utcnow() + timedelta(days=5))
-    notifications.follow(matter, world.resident_b.id)
+    follows.follow(matter, world.resident_b.id)
     db.session.commit()
 
     clock.freeze(matter.window_ends_at - timedelta(days=1, minutes=5))

@@ -40,7 +40,7 @@ from ...notifications import preferences as notification_preferences
 from .. import filing, search, services, support, workflow
 from ..blueprint import bp
 from ..forms import FilingForm, MatterForm, StaffFilingForm
-from ..models import Channel, Matter
+from ..models import Channel
 from ..pages import detail_context, get_matter, visible_matter
 
 
@@ -165,7 +165,8 @@ def detail(matter_id: int):
         from ...database import write_transaction
 
         with write_transaction():
-            workflow.tick_one(db.session.get(Matter, matter_id))
+            if (claimed := workflow.claim(matter_id)) is not None:
+                workflow.tick_one(claimed)
         matter = get_matter(matter_id)
     return render("matters/detail.html", **detail_context(matter))
 
