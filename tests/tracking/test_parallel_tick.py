@@ -17,7 +17,8 @@ from deliberation.core.time import utcnow
 from deliberation.extensions import db
 from deliberation.matters.models import Matter
 from deliberation.matters.states import MatterState
-from deliberation.tracking import reports
+from deliberation.tracking import evaluation, reports
+from deliberation.tracking.models import Evaluation
 
 from .conftest import assign, put_in
 
@@ -39,16 +40,19 @@ TICK = textwrap.dedent("""
 
 
 def test_two_ticks_at_once_move_each_matter_once(tworld, app, database_url, tmp_path):
-    in_notice = [put_in(tworld.matter(title=f"公示中的议题{i}"), MatterState.IN_NOTICE, window_days=1)
-                 for i in range(6)]
     in_evaluation = []
-    for i in range(6):
+    for i in range(15):
         matter = put_in(tworld.matter(title=f"评议中的议题{i}"), MatterState.IN_PROGRESS)
         assign(matter, tworld)
         reports.report_done(matter, tworld.extra["worker"], summary="已完成。")
+        evaluation.rate(matter, tworld.resident_a, choice="satisfied")
         db.session.commit()
         in_evaluation.append(matter)
-    ids = [m.id for m in in_notice + in_evaluation]
+    in_notice = [put_in(tworld.matter(title=f"公示中的议题{i}"), MatterState.IN_NOTICE, window_days=1)
+                 for i in range(15)]
+    # Evaluations first (lowest ids): both ticks reach the same row at once, where only the
+    # lock keeps the second from recording the outcome again.
+    ids = [m.id for m in in_evaluation + in_notice]
     # Every window ended a minute ago, in real time (the ticks run in other processes).
     db.session.execute(update(Matter).where(Matter.id.in_(ids))
                        .values(window_ends_at=utcnow() - timedelta(minutes=1)))
@@ -66,9 +70,9 @@ def test_two_ticks_at_once_move_each_matter_once(tworld, app, database_url, tmp_
     db.session.expire_all()
     for matter in in_notice:
         assert db.session.get(Matter, matter.id).status == MatterState.IN_PROGRESS
-    for matter in in_evaluation:
-        # Nobody rated: the clock extends the window once (a second tick would extend it again).
-        assert db.session.get(Matter, matter.id).window_ends_at > utcnow() + timedelta(days=6)
+    for matter in in_evaluation:  # rated 满意: the outcome is recorded, for staff to close
+        ev = db.session.scalar(select(Evaluation).where(Evaluation.matter_id == matter.id))
+        assert ev.outcome == "satisfied"
 
     def entries(action: str, matter_ids: list[int]) -> dict[int, int]:
         return dict(db.session.execute(
@@ -77,5 +81,5 @@ def test_two_ticks_at_once_move_each_matter_once(tworld, app, database_url, tmp_
                 AuditEntry.subject_id.in_(matter_ids)).group_by(AuditEntry.subject_id)).all())
 
     assert entries("end_notice", [m.id for m in in_notice]) == {m.id: 1 for m in in_notice}
-    assert entries("evaluation_extended", [m.id for m in in_evaluation]) == {
+    assert entries("evaluation_result", [m.id for m in in_evaluation]) == {
         m.id: 1 for m in in_evaluation}
