@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from flask_babel import gettext, lazy_gettext
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from ..core import audit
 from ..core.templating import localtime
@@ -55,6 +56,8 @@ class Venue(Protocol):
     def why_not_decide(self, matter: Matter) -> str | None: ...
 
     def is_organised_by(self, user: User | None) -> bool: ...
+
+    def agenda_item_of(self, matter: Matter) -> int | None: ...
 
 
 # Transitions that happen in a meeting: the meeting must be one that may decide the matter and
@@ -260,10 +263,10 @@ def _apply(matter: Matter, name: str, actor: User | None, *, reason: str = "",
     changes: dict[str, Any] = {"state": t.target.value, "state_changed_at": now, "updated_at": now}
     changes.update(_side_effects(matter, t, now, reason, fields))
     # Compare-and-set: only one of two concurrent actors finds the matter still in `source`.
-    result = db.session.execute(
-        update(Matter).where(Matter.id == matter.id, Matter.state == source).values(**changes)
-        .execution_options(synchronize_session=False)
-    )
+    statement = (update(Matter).where(Matter.id == matter.id, Matter.state == source)
+                 .values(**changes).execution_options(synchronize_session=False))
+    result = (_execute_keyed(name, statement, fields) if name in IN_A_MEETING
+              else db.session.execute(statement))
     if result.rowcount != 1:
         db.session.refresh(matter)
         raise Refused(gettext("此议题的状态刚刚被他人更改，请刷新后再试。"))
@@ -283,6 +286,21 @@ def _apply(matter: Matter, name: str, actor: User | None, *, reason: str = "",
             exclude=notifications.followers(matter) | {actor.id},
             message=N_("「%(t)s」已补充后重新提交，等待居委会初审。", t=matter.title))
     return entry
+
+
+def _execute_keyed(name: str, statement, fields: dict) -> Any:
+    """Schedule and the decisions set the matter's agenda-item keys, and the database refuses an
+    item that does not exist or is about another matter (see `Matter.__table_args__`). A
+    savepoint keeps the caller's transaction usable after the refusal (PostgreSQL aborts it)."""
+    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            return db.session.execute(statement)
+    except IntegrityError as exc:
+        if name == "schedule":
+            raise Refused(gettext("此议题不在这次会议的议程上，不能列入会议议程。")) from exc
+        raise Refused(gettext("找不到决定此议题的表决记录（议程项 %(id)s），或它不是此议题在本次会议的"
+                              "议程项，不能记录表决结果。", id=fields.get("vote_id"))) from exc
 
 
 def input_problem(name: str, **values: Any) -> str | None:
@@ -322,8 +340,15 @@ def _side_effects(matter: Matter, t: Transition, now, reason: str, fields: dict)
         changes["state_reason"] = ""
     if t.name == "merge":
         changes["merged_into_id"] = int(fields["target"])
+    if t.name == "schedule":
+        changes["agenda_item_id"] = fields.get("agenda_item_id")
+    elif t.name == "unschedule":
+        changes["agenda_item_id"] = None
     if t.name in ("adopt", "not_adopt"):
         changes["decided_at"] = now
+        changes["decided_by_item_id"] = int(fields["vote_id"])
+    elif t.name == "uphold_objection":
+        changes["decided_by_item_id"] = None  # the decision no longer stands
     if t.name == "close":
         changes["closed_at"] = now
         changes["state_reason"] = reason.strip()
@@ -423,7 +448,9 @@ def _carry_supporters(source: Matter, target: Matter) -> None:
 
 
 def schedule(matter: Matter, actor: User, *, meeting: Venue, reason: str = "") -> audit.AuditEntry:
-    return _apply(matter, "schedule", actor, reason=reason, venue=meeting, meeting_id=meeting.id)
+    """Onto the agenda item the meeting has for the matter; a meeting it is not on is refused."""
+    return _apply(matter, "schedule", actor, reason=reason, venue=meeting, meeting_id=meeting.id,
+                  agenda_item_id=meeting.agenda_item_of(matter))
 
 
 def unschedule(matter: Matter, actor: User, *, reason: str = "") -> audit.AuditEntry:
@@ -432,6 +459,7 @@ def unschedule(matter: Matter, actor: User, *, reason: str = "") -> audit.AuditE
 
 def adopt(matter: Matter, actor: User, *, meeting: Venue, vote_id: int,
           counts: dict | None = None) -> audit.AuditEntry:
+    """`vote_id` is the agenda item whose vote decided (the count is the item's)."""
     return _apply(matter, "adopt", actor, venue=meeting, vote_id=vote_id,
                   details={"counts": counts or {}})
 
