@@ -98,8 +98,24 @@ def run_migrations_online():
             **conf_args
         )
 
-        with context.begin_transaction():
-            context.run_migrations()
+        # SQLite's procedure for schema changes (https://www.sqlite.org/lang_altertable.html):
+        # batch mode re-creates a table, and dropping the old one with foreign keys on would
+        # cascade into (or fail on) the rows that refer to it. The pragma is a no-op inside a
+        # transaction, so it is set on the driver's connection before the migrations begin; the
+        # keys are checked before the commit and switched back on afterwards.
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"migrations broke foreign keys: {broken[:10]}")
+        finally:
+            if sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

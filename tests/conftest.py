@@ -120,6 +120,8 @@ def _empty_tables() -> None:
             names = ", ".join(f'"{t.name}"' for t in tables)
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:
+            # matter <-> agenda_item refer to each other: checked once all rows are gone.
+            conn.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
             for t in tables:
                 conn.execute(t.delete())
             for extra in _sqlite_extra_tables(conn):

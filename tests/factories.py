@@ -128,3 +128,58 @@ class World:
             "council": self.council_member, "business": self.shop_owner, "staff": self.staff,
             "admin": self.admin,
         }
+
+
+# --- matters put straight into a later state (test set-up only) -----------------------------
+# The database requires a scheduled matter to reference its agenda item, and a matter voted on
+# (adopted, not adopted and every state after adoption) the item whose vote decided it. Tests
+# that start from such a state give it those through `reach`, as a meeting would have.
+
+def agenda_item(matter: Matter, *, outcome: str | None = None, meeting=None):
+    """`matter` on the agenda of `meeting` (a fresh meeting of its community's committee unless
+    given): pending, or closed by a show-of-hands vote with `outcome` ('adopted', 'not_adopted')."""
+    import secrets
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from deliberation.core.time import utcnow
+    from deliberation.meetings.models import AgendaItem, Meeting
+
+    if meeting is None:
+        committee = db.session.scalar(select(Body).where(
+            Body.community_id == matter.community_id, Body.kind == BodyKind.COMMITTEE.value))
+        meeting = Meeting(title="议事会", starts_at=utcnow() - timedelta(days=1),
+                          chair_id=matter.filed_by_id, recorder_id=matter.filed_by_id,
+                          rule_preset="council_majority", checkin_code=secrets.token_hex(5),
+                          created_by_id=matter.filed_by_id,
+                          bodies=[committee] if committee is not None else [])
+        db.session.add(meeting)
+        db.session.flush()
+    item = AgendaItem(meeting_id=meeting.id, matter_id=matter.id, motion=matter.title,
+                      method="hands")
+    if outcome is not None:
+        item.state, item.outcome, item.closed_at = "closed", outcome, utcnow()
+        item.yes, item.no, item.abstain = (3, 0, 0) if outcome == "adopted" else (0, 3, 0)
+        item.members_base = item.present_base = 3
+    db.session.add(item)
+    db.session.flush()
+    return item
+
+
+def reach(matter: Matter, state) -> Matter:
+    """Put `matter` straight into `state` (a MatterState or its value) with the agenda item the
+    database requires of it; flushes, the caller commits."""
+    from deliberation.matters.states import DECIDED, MatterState
+
+    value = getattr(state, "value", state)
+    if MatterState(value) in DECIDED and matter.decided_by_item_id is None:
+        item = agenda_item(matter, outcome="not_adopted" if value == "not_adopted" else "adopted")
+        matter.agenda_item_id = matter.decided_by_item_id = item.id
+    elif value == MatterState.SCHEDULED.value and matter.agenda_item_id is None:
+        matter.agenda_item_id = agenda_item(matter).id
+    if MatterState(value) not in DECIDED:
+        matter.decided_by_item_id = None
+    matter.state = value
+    db.session.flush()
+    return matter

@@ -9,14 +9,23 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.enums import LabeledEnum
 from ..core.time import utcnow
 from ..directory.models import Category, Community
 from ..extensions import db
-from .states import COSIGN_OPEN, MatterState
+from .states import COSIGN_OPEN, DECIDED, MatterState
 
 if TYPE_CHECKING:
     from ..accounts.models import User
@@ -43,8 +52,14 @@ def first_answer_overdue(state: str, first_answer_at: datetime | None, created_a
             and first_answer_due(created_at, target_days) < now)
 
 
+# States a matter reaches only through a meeting's vote (adopt / not_adopt) and keeps after it.
+DECIDED_SQL = ", ".join(sorted(f"'{s.value}'" for s in DECIDED))
+
+
 class Matter(db.Model):
-    id: Mapped[int] = mapped_column(primary_key=True)
+    # Explicit: the id is also part of the agenda-item keys below, which would otherwise turn off
+    # SQLAlchemy's autoincrement for it.
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id"))
     category_id: Mapped[int] = mapped_column(ForeignKey("category.id"))
     title: Mapped[str] = mapped_column(String(80))
@@ -71,12 +86,19 @@ class Matter(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column()
     # When the current window (notice or evaluation) ends; NULL when no window is running.
     window_ends_at: Mapped[datetime | None] = mapped_column()
+    # The agenda item (议程项) of the matter's current or latest scheduling, set by `schedule`,
+    # and the one whose vote made the standing decision, set by `adopt` / `not_adopt`. The vote
+    # belongs to the agenda item (its count is on the item; open ballots add a row per member,
+    # secret and show-of-hands ballots none), so the item is what a decision references.
+    # Both point at an item of this very matter (composite keys below).
+    agenda_item_id: Mapped[int | None] = mapped_column()
+    decided_by_item_id: Mapped[int | None] = mapped_column()
 
     community: Mapped[Community] = relationship()
     category: Mapped[Category] = relationship()
     proposer: Mapped[User | None] = relationship(foreign_keys=[proposer_id])
     filed_by: Mapped[User] = relationship(foreign_keys=[filed_by_id])
-    merged_into: Mapped[Matter | None] = relationship(remote_side=[id])
+    merged_into: Mapped[Matter | None] = relationship(remote_side=[id], foreign_keys=[merged_into_id])
     photos: Mapped[list[MatterPhoto]] = relationship(
         back_populates="matter", order_by="MatterPhoto.position", cascade="all, delete-orphan"
     )
@@ -87,6 +109,20 @@ class Matter(db.Model):
         CheckConstraint("state != 'merged' OR merged_into_id IS NOT NULL", name="merged_has_target"),
         CheckConstraint("merged_into_id IS NULL OR merged_into_id != id", name="not_merged_into_self"),
         CheckConstraint("cosign_count >= 0", name="cosign_count_positive"),
+        # The database keeps what the workflow promises: a scheduled matter is on a real agenda
+        # item, and a matter that was voted on (adopted or not, and every state after adoption)
+        # references the item whose vote decided it, the very item it was scheduled on.
+        CheckConstraint("state != 'scheduled' OR agenda_item_id IS NOT NULL",
+                        name="scheduled_has_agenda_item"),
+        CheckConstraint(f"state NOT IN ({DECIDED_SQL}) OR decided_by_item_id IS NOT NULL",
+                        name="decided_has_vote"),
+        CheckConstraint("decided_by_item_id IS NULL OR decided_by_item_id = agenda_item_id",
+                        name="decided_on_its_agenda_item"),
+        ForeignKeyConstraint(["agenda_item_id", "id"], ["agenda_item.id", "agenda_item.matter_id"],
+                             name="fk_matter_agenda_item", use_alter=True),
+        ForeignKeyConstraint(["decided_by_item_id", "id"],
+                             ["agenda_item.id", "agenda_item.matter_id"],
+                             name="fk_matter_decided_by_item", use_alter=True),
         CheckConstraint("length(title) >= 1", name="title_not_empty"),
         Index("ix_matter_state_created", "state", "created_at"),
         Index("ix_matter_community_state", "community_id", "state", "created_at"),

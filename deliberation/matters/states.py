@@ -31,5 +31,11 @@ TERMINAL = frozenset({
     MatterState.MERGED, MatterState.REFERRED, MatterState.REJECTED, MatterState.WITHDRAWN,
     MatterState.NOT_ADOPTED, MatterState.CLOSED,
 })
+# States reached only through a meeting's vote, and every state after adoption: the database
+# requires such a matter to reference the agenda item whose vote decided it.
+DECIDED = frozenset({
+    MatterState.ADOPTED, MatterState.NOT_ADOPTED, MatterState.IN_NOTICE, MatterState.IN_PROGRESS,
+    MatterState.IN_EVALUATION, MatterState.RECTIFYING, MatterState.CLOSED,
+})
 # States counted as "answered" by the committee (the first-answer target no longer applies).
 UNANSWERED = frozenset({MatterState.SUBMITTED})

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from flask_babel import gettext, lazy_gettext
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from ..core import audit, errors, labels
 from ..core.time import localtime, utcnow
@@ -55,6 +56,8 @@ class Venue(Protocol):
 
     def is_organised_by(self, user: User | None) -> bool: ...
 
+    def agenda_item_of(self, matter: Matter) -> int | None: ...
+
 
 class Actor(enum.Enum):
     PROPOSER = "proposer"      # who filed it (or the resident it was filed for)
@@ -73,6 +76,17 @@ class Window(enum.Enum):
     KEEP = "keep"
     NOTICE = "notice_days"          # opens the resolution notice (决议公示) for street.notice_days
     EVALUATION = "evaluation_days"  # opens the residents' evaluation for street.evaluation_days
+
+
+class Item(enum.Enum):
+    """What a transition does to the matter's links to agenda items (database-enforced: a
+    scheduled matter has its item, a decided one the item whose vote decided it)."""
+
+    KEEP = "keep"
+    SCHEDULED_ON = "scheduled_on"  # agenda_item_id := the meeting's item for this matter
+    UNSCHEDULED = "unscheduled"    # agenda_item_id := NULL
+    DECIDED_BY = "decided_by"      # decided_by_item_id := the vote's item
+    UNDECIDED = "undecided"        # decided_by_item_id := NULL (an upheld objection)
 
 
 class Reason(enum.Enum):
@@ -98,6 +112,7 @@ class Transition:
     stamps: tuple[str, ...] = ()     # timestamp columns set to now (first_answer_at only once)
     reason: Reason = Reason.KEEP
     window: Window = Window.CLEAR
+    item: Item = Item.KEEP
     in_meeting: bool = False          # needs the meeting that may decide it, organised by the actor
 
 
@@ -124,17 +139,18 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
     _t("reject", {S.SUBMITTED}, S.REJECTED, {Actor.COMMITTEE}, "初审：不予受理", ("reason",),
        stamps=ANSWER, reason=Reason.SET),
     _t("schedule", {S.ACCEPTED, S.DEFERRED}, S.SCHEDULED, {Actor.ORGANISER}, "列入会议议程",
-       ("meeting_id",), reason=Reason.CLEAR, in_meeting=True),
-    _t("unschedule", {S.SCHEDULED}, S.ACCEPTED, {Actor.ORGANISER}, "移出会议议程"),
+       ("meeting_id",), reason=Reason.CLEAR, item=Item.SCHEDULED_ON, in_meeting=True),
+    _t("unschedule", {S.SCHEDULED}, S.ACCEPTED, {Actor.ORGANISER}, "移出会议议程",
+       item=Item.UNSCHEDULED),
     _t("adopt", {S.SCHEDULED}, S.ADOPTED, {Actor.CHAIR}, "表决通过", ("vote_id",),
-       stamps=("decided_at",), in_meeting=True),
+       stamps=("decided_at",), item=Item.DECIDED_BY, in_meeting=True),
     _t("not_adopt", {S.SCHEDULED}, S.NOT_ADOPTED, {Actor.CHAIR}, "表决未通过", ("vote_id",),
-       stamps=("decided_at",), in_meeting=True),
+       stamps=("decided_at",), item=Item.DECIDED_BY, in_meeting=True),
     _t("defer", {S.SCHEDULED}, S.DEFERRED, {Actor.CHAIR}, "搁置，退回待议"),
     _t("open_notice", {S.ADOPTED}, S.IN_NOTICE, {Actor.CHAIR, Actor.STAFF, Actor.SYSTEM},
        "决议公示开始", window=Window.NOTICE),
     _t("uphold_objection", {S.IN_NOTICE}, S.ACCEPTED, {Actor.COMMITTEE}, "异议成立，重新审议",
-       ("reason",), reason=Reason.SET),
+       ("reason",), reason=Reason.SET, item=Item.UNDECIDED),
     # A pending objection (异议) holds the notice open: the meetings stage owns that rule.
     _t("end_notice", {S.IN_NOTICE}, S.IN_PROGRESS, {Actor.SYSTEM}, "公示期满，转入实施",
        guards=("window_ended", "no_pending_objection")),
@@ -263,10 +279,10 @@ def _apply(matter: Matter, name: str, actor: User | None, *, reason: str = "",
     changes: dict[str, Any] = {"state": t.target.value, "state_changed_at": now, "updated_at": now}
     changes.update(_side_effects(matter, t, now, reason, fields))
     # Compare-and-set: only one of two concurrent actors finds the matter still in `source`.
-    result = db.session.execute(
-        update(Matter).where(Matter.id == matter.id, Matter.state == source).values(**changes)
-        .execution_options(synchronize_session=False)
-    )
+    statement = (update(Matter).where(Matter.id == matter.id, Matter.state == source)
+                 .values(**changes).execution_options(synchronize_session=False))
+    result = (_execute_keyed(name, statement, fields) if t.in_meeting
+              else db.session.execute(statement))
     if result.rowcount != 1:
         db.session.refresh(matter)
         raise Refused(gettext("此议题的状态刚刚被他人更改，请刷新后再试。"))
@@ -286,6 +302,21 @@ def _apply(matter: Matter, name: str, actor: User | None, *, reason: str = "",
             exclude=follows.followers(matter) | {actor.id},
             message=N_("「%(t)s」已补充后重新提交，等待居委会初审。", t=matter.title))
     return entry
+
+
+def _execute_keyed(name: str, statement, fields: dict) -> Any:
+    """Schedule and the decisions set the matter's agenda-item keys, and the database refuses an
+    item that does not exist or is about another matter (see `Matter.__table_args__`). A
+    savepoint keeps the caller's transaction usable after the refusal (PostgreSQL aborts it)."""
+    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            return db.session.execute(statement)
+    except IntegrityError as exc:
+        if name == "schedule":
+            raise Refused(gettext("此议题不在这次会议的议程上，不能列入会议议程。")) from exc
+        raise Refused(gettext("找不到决定此议题的表决记录（议程项 %(id)s），或它不是此议题在本次会议的"
+                              "议程项，不能记录表决结果。", id=fields.get("vote_id"))) from exc
 
 
 def input_problem(name: str, **values: Any) -> str | None:
@@ -327,6 +358,14 @@ def _side_effects(matter: Matter, t: Transition, now, reason: str, fields: dict)
         changes["state_reason"] = ""
     if t.name == "merge":
         changes["merged_into_id"] = int(fields["target"])
+    if t.item is Item.SCHEDULED_ON:
+        changes["agenda_item_id"] = fields.get("agenda_item_id")
+    elif t.item is Item.UNSCHEDULED:
+        changes["agenda_item_id"] = None
+    elif t.item is Item.DECIDED_BY:
+        changes["decided_by_item_id"] = int(fields["vote_id"])
+    elif t.item is Item.UNDECIDED:
+        changes["decided_by_item_id"] = None  # the decision no longer stands
     if t.window in (Window.NOTICE, Window.EVALUATION):
         street = db.session.get(Street, matter.community.street_id)
         changes["window_ends_at"] = now + timedelta(days=getattr(street, t.window.value))
@@ -421,7 +460,9 @@ def _carry_supporters(source: Matter, target: Matter) -> None:
 
 
 def schedule(matter: Matter, actor: User, *, meeting: Venue, reason: str = "") -> audit.AuditEntry:
-    return _apply(matter, "schedule", actor, reason=reason, venue=meeting, meeting_id=meeting.id)
+    """Onto the agenda item the meeting has for the matter; a meeting it is not on is refused."""
+    return _apply(matter, "schedule", actor, reason=reason, venue=meeting, meeting_id=meeting.id,
+                  agenda_item_id=meeting.agenda_item_of(matter))
 
 
 def unschedule(matter: Matter, actor: User, *, reason: str = "") -> audit.AuditEntry:
@@ -430,6 +471,7 @@ def unschedule(matter: Matter, actor: User, *, reason: str = "") -> audit.AuditE
 
 def adopt(matter: Matter, actor: User, *, meeting: Venue, vote_id: int,
           counts: dict | None = None) -> audit.AuditEntry:
+    """`vote_id` is the agenda item whose vote decided (the count is the item's)."""
     return _apply(matter, "adopt", actor, venue=meeting, vote_id=vote_id,
                   details={"counts": counts or {}})
 

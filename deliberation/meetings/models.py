@@ -191,6 +191,11 @@ class Meeting(db.Model):
     def may_decide(self, matter: Matter) -> bool:
         return self.why_not_decide(matter) is None
 
+    def agenda_item_of(self, matter: Matter) -> int | None:
+        """The id of this meeting's agenda item for `matter`, None when it is not on the agenda."""
+        return db.session.scalar(select(AgendaItem.id).where(AgendaItem.meeting_id == self.id,
+                                                             AgendaItem.matter_id == matter.id))
+
     def is_organised_by(self, user: User | None) -> bool:
         """Organisers: staff, the meeting's chair and recorder, a chair or recorder of its bodies."""
         if not (user and user.is_authenticated):
@@ -258,10 +263,13 @@ class AgendaItem(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column()
 
     meeting: Mapped[Meeting] = relationship(back_populates="items")
-    matter: Mapped[Matter] = relationship()
+    matter: Mapped[Matter] = relationship(foreign_keys=[matter_id])
 
     __table_args__ = (
         UniqueConstraint("meeting_id", "matter_id"),
+        # The key `matter.agenda_item_id` / `decided_by_item_id` refer to, with the matter's own
+        # id: a matter can only reference an item about itself.
+        Index("uq_agenda_item_id_matter", "id", "matter_id", unique=True),
         CheckConstraint(ItemState.check_sql("state"), name="state"),
         CheckConstraint(Ballot.check_sql("ballot"), name="ballot"),
         CheckConstraint(Method.check_sql("method"), name="method"),

@@ -211,13 +211,13 @@ def add_item(meeting: Meeting, matter: Matter, actor: User) -> AgendaItem:
         raise MeetingError(gettext("只能把已列为议题（或搁置待议）的议题排入议程。"))
     if problem := meeting.why_not_decide(matter):
         raise MeetingError(problem)
-    workflow.schedule(matter, actor, meeting=meeting)
     position = (db.session.scalar(select(func.max(AgendaItem.position))
                                   .where(AgendaItem.meeting_id == meeting.id)) or 0) + 1
     motion = matter.title + (("\n" + matter.scope) if matter.scope else "")
     item = AgendaItem(meeting_id=meeting.id, matter_id=matter.id, position=position, motion=motion)
     db.session.add(item)
     db.session.flush()
+    workflow.schedule(matter, actor, meeting=meeting)  # the matter references the item
     db.session.expire(meeting, ["items"])
     bump(meeting)
     return item

@@ -11,6 +11,7 @@ from deliberation.extensions import db
 from deliberation.matters.models import Cosign, Follow, Matter
 from deliberation.matters.states import COSIGN_OPEN, MatterState
 from deliberation.notifications.models import Notification
+from tests import factories
 
 
 def cosigns(matter: Matter) -> int:
@@ -67,7 +68,7 @@ def test_cannot_cosign_ones_own_matter(world, login):
                                    and s != MatterState.WITHDRAWN and s != MatterState.MERGED])
 def test_only_while_open(world, login, state):
     m = world.matter()
-    m.state = state.value  # test set-up only: app code changes states through the workflow
+    factories.reach(m, state)  # test set-up only: app code changes states through the workflow
     db.session.commit()
     response = login(world.resident_a2).post_form(f"/matters/{m.id}/cosign")
     assert response.status_code == 409

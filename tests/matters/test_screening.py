@@ -14,6 +14,7 @@ from deliberation.extensions import db
 from deliberation.matters.models import Cosign, Follow, Matter
 from deliberation.matters.states import MatterState
 from deliberation.notifications.models import Notification
+from tests import factories
 
 OK = {"confirmed": "1"}  # past the no-JavaScript confirmation page (issue 15 item 22)
 
@@ -190,11 +191,13 @@ def test_withdraw_confirms_first_and_only_the_proposer_may(login, world, client)
 
 def test_a_notice_that_has_ended_moves_on_by_itself(world, app, client):
     m = world.matter()
+    factories.reach(m, MatterState.IN_NOTICE)  # with the agenda item whose vote adopted it
     db.session.execute(update(Matter).where(Matter.id == m.id).values(
-        state=MatterState.IN_NOTICE.value, window_ends_at=utcnow() - timedelta(hours=1)))
+        window_ends_at=utcnow() - timedelta(hours=1)))
     other = world.matter(title="公示中")
+    factories.reach(other, MatterState.IN_NOTICE)
     db.session.execute(update(Matter).where(Matter.id == other.id).values(
-        state=MatterState.IN_NOTICE.value, window_ends_at=utcnow() - timedelta(hours=2)))
+        window_ends_at=utcnow() - timedelta(hours=2)))
     db.session.commit()
     out = app.test_cli_runner().invoke(args=["tick"])
     assert "2 matter(s) moved on" in out.output
@@ -206,8 +209,9 @@ def test_a_notice_that_has_ended_moves_on_by_itself(world, app, client):
 
 def test_viewing_a_matter_whose_window_ended_moves_it_on(world, client):
     m = world.matter()
+    factories.reach(m, MatterState.IN_NOTICE)
     db.session.execute(update(Matter).where(Matter.id == m.id).values(
-        state=MatterState.IN_NOTICE.value, window_ends_at=utcnow() - timedelta(minutes=5)))
+        window_ends_at=utcnow() - timedelta(minutes=5)))
     db.session.commit()
     page = client.get(f"/matters/{m.id}").get_data(as_text=True)
     assert "公示期满，转入实施" in page and "系统" in page

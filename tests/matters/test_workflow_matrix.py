@@ -16,7 +16,7 @@ from deliberation.directory.models import BodyRole
 from deliberation.extensions import db
 from deliberation.matters import workflow
 from deliberation.matters.models import Matter
-from deliberation.matters.states import MatterState
+from deliberation.matters.states import DECIDED, MatterState
 from deliberation.matters.workflow import TRANSITIONS, Actor
 from deliberation.notifications.models import Notification
 from deliberation.tracking.models import Evaluation, Outcome
@@ -88,7 +88,7 @@ def _venue(world):
         chair_id=world.chair_a.id, recorder_id=world.recorder_a.id)
 
 
-def _call(name: str, matter: Matter, user, target: Matter, venue=None):
+def _call(name: str, matter: Matter, user, target: Matter, venue=None, item_id=None):
     """Invoke the transition's own function with its required fields filled in."""
     calls = {
         "resubmit": lambda: workflow.resubmit(matter, user),
@@ -100,8 +100,8 @@ def _call(name: str, matter: Matter, user, target: Matter, venue=None):
         "reject": lambda: workflow.reject(matter, user, reason="已解决"),
         "schedule": lambda: workflow.schedule(matter, user, meeting=venue),
         "unschedule": lambda: workflow.unschedule(matter, user),
-        "adopt": lambda: workflow.adopt(matter, user, meeting=venue, vote_id=1),
-        "not_adopt": lambda: workflow.not_adopt(matter, user, meeting=venue, vote_id=1),
+        "adopt": lambda: workflow.adopt(matter, user, meeting=venue, vote_id=item_id),
+        "not_adopt": lambda: workflow.not_adopt(matter, user, meeting=venue, vote_id=item_id),
         "defer": lambda: workflow.defer(matter, user),
         "open_notice": lambda: workflow.open_notice(matter, user),
         "uphold_objection": lambda: workflow.uphold_objection(matter, user, reason="异议成立"),
@@ -136,6 +136,7 @@ def test_transition_matrix(world, name, role):
     # staff decide; or not satisfied) need besides the ended window.
     outcome = Outcome.NO_RATINGS if name == "rectify" else Outcome.SATISFIED
     venue = _venue(world)
+    item = factories.agenda_item(matter, meeting=venue)  # the item the vote is taken on
     db.session.add(Evaluation(matter_id=matter.id, round=1, opened_at=utcnow() - timedelta(days=8),
                               ends_at=utcnow() - timedelta(minutes=1), outcome=outcome.value,
                               satisfied=3 if outcome == Outcome.SATISFIED else 0,
@@ -146,6 +147,8 @@ def test_transition_matrix(world, name, role):
         nested = db.session.begin_nested()
         db.session.execute(update(Matter).where(Matter.id == matter.id).values(
             state=state.value, merged_into_id=target.id if state == MatterState.MERGED else None,
+            agenda_item_id=item.id if state in DECIDED | {MatterState.SCHEDULED} else None,
+            decided_by_item_id=item.id if state in DECIDED else None,
             window_ends_at=utcnow() - timedelta(minutes=1),
             state_changed_at=utcnow() - timedelta(days=9)))
         db.session.refresh(matter)
@@ -153,7 +156,7 @@ def test_transition_matrix(world, name, role):
         notes_before = _count(Notification)
         expected = state in sources and bool(actors & ROLE_ACTORS[role])
         try:
-            _call(name, matter, user, target, venue)
+            _call(name, matter, user, target, venue, item.id)
         except workflow.WorkflowError as exc:
             message = str(exc)
             db.session.refresh(matter)

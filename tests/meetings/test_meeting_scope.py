@@ -106,8 +106,11 @@ def test_the_workflow_refuses_even_when_the_service_is_bypassed(world):
 
     # A matter that got onto the agenda anyway (set up directly, as old data might be) cannot be
     # adopted there: closing the vote is refused and the matter stays scheduled.
-    db.session.execute(update(Matter).where(Matter.id == theirs.id).values(state="scheduled"))
-    db.session.add(AgendaItem(meeting_id=meeting.id, matter_id=theirs.id, position=1, motion="x"))
+    item = AgendaItem(meeting_id=meeting.id, matter_id=theirs.id, position=1, motion="x")
+    db.session.add(item)
+    db.session.flush()
+    db.session.execute(update(Matter).where(Matter.id == theirs.id).values(
+        state="scheduled", agenda_item_id=item.id))
     db.session.commit()
     meeting = db.session.get(Meeting, meeting.id)
     services.publish(meeting, world.chair_a)

@@ -12,7 +12,9 @@ from deliberation.opinions.models import Opinion
 
 def set_state(matter: Matter, state: str) -> Matter:
     """Test set-up only: put a matter in a starting state (app code uses the workflow)."""
-    matter.state = state
+    from tests import factories
+
+    factories.reach(matter, state)
     db.session.commit()
     return matter
 

@@ -10,6 +10,7 @@ from deliberation.core import audit
 from deliberation.core import time as clock
 from deliberation.extensions import db
 from deliberation.matters.models import Matter
+from tests import factories
 
 
 def place(world, *, created: datetime, state: str, community=None, category: int = 0,
@@ -24,7 +25,7 @@ def place(world, *, created: datetime, state: str, community=None, category: int
         proposer = world.resident_a if community.id == world.a.id else world.resident_b
     m = world.matter(proposer, title=title or f"议题 {created:%m-%d} {state}",
                      category_id=world.categories[category].id, **fields)
-    m.state = state
+    factories.reach(m, state)
     m.state_reason = reason
     m.first_answer_at = created + timedelta(days=answer) if answer is not None else None
     m.decided_at = created + timedelta(days=decided) if decided is not None else None

@@ -18,8 +18,10 @@ from deliberation.tracking.assignment import default_phase_dates
 
 
 def put_in(matter, state: MatterState, *, window_days: float | None = None):
+    from tests import factories
+
     now = utcnow()
-    matter.state = state.value
+    factories.reach(matter, state)
     matter.state_changed_at = now
     matter.decided_at = matter.decided_at or now
     matter.window_ends_at = now + timedelta(days=window_days) if window_days is not None else None
