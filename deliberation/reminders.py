@@ -60,7 +60,8 @@ class ReminderSent(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    __table_args__ = (UniqueConstraint("kind", "subject_id", "window_key", "user_id"),)
+    __table_args__ = (UniqueConstraint("kind", "subject_id", "window_key", "user_id",
+                                       name="uq_reminder_sent_kind"),)
 
 
 def run(now: datetime) -> int:

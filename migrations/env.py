@@ -1,9 +1,8 @@
 import logging
 from logging.config import fileConfig
 
-from flask import current_app
-
 from alembic import context
+from flask import current_app
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -116,6 +115,9 @@ def run_migrations_online():
         finally:
             if sqlite:
                 connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+                # A PRAGMA is a no-op inside a transaction: never hand this connection back
+                # to the pool, so the next one starts with the app's pragmas.
+                connection.invalidate()
 
 
 if context.is_offline_mode():

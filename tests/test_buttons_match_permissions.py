@@ -70,17 +70,19 @@ def _matter_in(world, state: MatterState) -> Matter:
     earlier = world.matter(title="更早的同类议题")
     m = world.matter(proposer=world.resident_a)
     if state in ASSIGNED:
-        db.session.execute(update(Matter).where(Matter.id == m.id)
-                           .values(state=S.IN_PROGRESS.value))
-        db.session.refresh(m)
+        factories.reach(m, S.IN_PROGRESS)
+        db.session.commit()
         today = utcnow().date()
         due = today + timedelta(days=30)
         assignment.assign(m, world.staff, organisation_id=world.extra["org"].id,
                           lead_id=world.staff.id, budget_cents=10_000, due_on=due,
                           phase_dues=assignment.default_phase_dates(today, due))
     now = utcnow()
+    m.merged_into_id = earlier.id if state == S.MERGED else None
+    factories.reach(m, state)
+    db.session.commit()
     db.session.execute(update(Matter).where(Matter.id == m.id).values(
-        state=state.value, merged_into_id=earlier.id if state == S.MERGED else None,
+        merged_into_id=earlier.id if state == S.MERGED else None,
         state_changed_at=now - timedelta(days=1), decided_at=now - timedelta(days=2),
         window_ends_at=now + timedelta(days=3) if state in WINDOWED else None))
     db.session.commit()

@@ -45,7 +45,7 @@ def _meeting(world, starts_at=START):
 
 
 def _in(matter, state: MatterState, ends_at: datetime):
-    matter.state = state.value
+    factories.reach(matter, state)
     matter.state_changed_at = utcnow()
     matter.decided_at = utcnow()
     matter.window_ends_at = ends_at

@@ -101,8 +101,9 @@ def test_meeting_export_has_counts_and_no_individual_choices(login, world, seed,
     db.session.add(mm.BallotCast(item_id=item.id, user_id=world.chair_a.id))
     db.session.commit()
     rows = rows_of(login(world.staff).get("/exports/meetings.csv"))
-    header, row = rows[0], rows[1]
-    record = dict(zip(header, row, strict=True))
+    header = rows[0]
+    records = [dict(zip(header, row, strict=True)) for row in rows[1:]]
+    record = next(r for r in records if r["会议编号"] == str(item.meeting_id))
     assert record["议题"] == "加装电梯" and record["表决方式"] == "无记名表决"
     assert (record["同意"], record["反对"], record["弃权"], record["到会人数"]) == ("7", "2", "1", "10")
     db.session.add(mm.Vote(item_id=item.id, user_id=world.member_a.id, choice="no"))

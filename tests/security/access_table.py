@@ -12,6 +12,8 @@ Roles (world.roles()): anonymous, resident (resident_a, the matter's proposer), 
 
 from __future__ import annotations
 
+from tests import factories
+
 ROLES = ("anonymous", "resident", "committee", "council", "business", "staff", "admin")
 
 
@@ -83,9 +85,11 @@ def make_objects(world) -> dict:
 
     add_implementer(world)
     noticed = world.matter(world.resident_a2, title="垃圾分类点搬迁")
-    noticed.state, noticed.decided_at = "in_notice", utcnow()
+    factories.reach(noticed, "in_notice")
+    noticed.decided_at = utcnow()
     working = world.matter(world.resident_a, title="健身器材维修")
-    working.state, working.decided_at = "in_progress", utcnow()
+    factories.reach(working, "in_progress")
+    working.decided_at = utcnow()
     today = utcnow().date()
     assignment.assign(working, world.staff, organisation_id=world.extra["org"].id,
                       lead_id=world.extra["worker"].id, budget_cents=50_000,
@@ -107,6 +111,10 @@ ACCESS: dict[str, tuple] = {
     # accounts
     "/login": (lambda w, o: "/login", GUESTS),
     "/register": (lambda w, o: "/register", GUESTS),
+    # a number proven in this session first (anonymous callers go back to /login/code)
+    "/login/code": (lambda w, o: "/login/code", GUESTS),
+    "/login/code/verify": (lambda w, o: "/login/code/verify", _statuses(302, 302, 302, 302, 302, 302, 302)),
+    "/register/code": (lambda w, o: "/register/code", _statuses(302, 302, 302, 302, 302, 302, 302)),
     "/account/password": (lambda w, o: "/account/password", LOGGED_IN),
     "/staff/residents": (lambda w, o: "/staff/residents", STAFF),
     "/staff/residents/new": (lambda w, o: "/staff/residents/new", STAFF),
