@@ -74,9 +74,11 @@ def _claim(kind: str, subject_id: int, window_end: datetime, user_ids: set[int])
     key = window_end.isoformat()
     claimed = set()
     for user_id in sorted(user_ids):
+        # RETURNING names the row only when it was inserted (rowcount is not reliable for
+        # ON CONFLICT DO NOTHING on every driver).
         inserted = db.session.execute(dialect_insert(ReminderSent).values(
             kind=kind, subject_id=subject_id, window_key=key, user_id=user_id, sent_at=utcnow(),
-        ).on_conflict_do_nothing()).rowcount
+        ).on_conflict_do_nothing().returning(ReminderSent.id)).scalar() is not None
         if inserted:
             claimed.add(user_id)
     return claimed
