@@ -142,8 +142,12 @@ class AliyunProvider:
                            "ALIYUN_SMS_ACCESS_KEY_SECRET, ALIYUN_SMS_SIGN_NAME)", permanent=True)
         url = self.endpoint + "?" + urllib.parse.urlencode(self.query(phone, template, params),
                                                            quote_via=urllib.parse.quote)
+        if urllib.parse.urlsplit(url).scheme not in ("https", "http"):
+            raise SmsError(f"ALIYUN_SMS_ENDPOINT must be an http(s) URL: {self.endpoint!r}",
+                           permanent=True)
         try:
-            with urllib.request.urlopen(url, timeout=self.timeout) as response:  # noqa: S310
+            # The scheme is checked just above (no file: or custom schemes).
+            with urllib.request.urlopen(url, timeout=self.timeout) as response:  # noqa: S310  # nosec B310
                 body = json.loads(response.read().decode("utf-8"))
         except urllib.error.HTTPError as exc:
             body = _json_or_empty(exc.read())
