@@ -162,12 +162,12 @@ def send_email(msg: EmailMessage, address: str) -> str:
         raise DeliveryError("MAIL_SERVER is not set", permanent=True)
     timeout = float(config.get("MAIL_TIMEOUT") or 20)
     try:
-        if config.get("MAIL_USE_SSL"):
+        if _on(config.get("MAIL_USE_SSL")):
             smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
         else:
             smtp = smtplib.SMTP(host, port, timeout=timeout)
         with smtp:
-            if config.get("MAIL_USE_TLS"):
+            if _on(config.get("MAIL_USE_TLS")):
                 smtp.starttls(context=ssl.create_default_context())
             if config.get("MAIL_USERNAME"):
                 smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
@@ -185,3 +185,10 @@ def send_email(msg: EmailMessage, address: str) -> str:
 
 
 CHANNELS: dict[str, Channel] = {"in_app": InAppChannel(), "email": EmailChannel(), "sms": SmsChannel()}
+
+
+def _on(value) -> bool:
+    """A switch from config or the environment: "0", "false", "no", "off" and "" are off."""
+    if isinstance(value, str):
+        return value.strip().lower() not in ("", "0", "false", "no", "off")
+    return bool(value)
