@@ -54,3 +54,10 @@ def count_queries(engine=None) -> Iterator[QueryLog]:
         yield log
     finally:
         event.remove(engine, "before_cursor_execute", _before)
+
+
+def page_queries(client, url: str) -> int:
+    """How many statements one GET of `url` sends (the page must answer 200)."""
+    with count_queries() as log:
+        assert client.get(url).status_code == 200
+    return log.count

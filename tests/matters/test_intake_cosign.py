@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import func, select
 
@@ -12,6 +10,7 @@ from deliberation.matters.models import Cosign, Follow, Matter
 from deliberation.matters.states import COSIGN_OPEN, MatterState
 from deliberation.notifications.models import Notification
 from tests import factories
+from tests.parallel import post_together
 
 
 def cosigns(matter: Matter) -> int:
@@ -110,22 +109,7 @@ def test_withdrawn_matter_cannot_be_cosigned_by_the_public(world, login):
 def test_two_parallel_cosigns_leave_one_row_and_count_one(world, login):
     """Real threads, each with its own session and connection, against the same database."""
     m = world.matter()
-    clients = [login(world.resident_a2) for _ in range(2)]
-    for c in clients:
-        c.csrf = c.csrf_token()
-    url = f"/matters/{m.id}/cosign"
-    db.session.commit()
-    barrier, codes = threading.Barrier(2), []
-
-    def tap(c):
-        barrier.wait()
-        codes.append(c.post(url, data={"csrf_token": c.csrf}).status_code)
-
-    threads = [threading.Thread(target=tap, args=(c,)) for c in clients]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    codes = post_together([login(world.resident_a2) for _ in range(2)], f"/matters/{m.id}/cosign")
     assert codes == [303, 303]
     assert (cosigns(m), fresh(m).cosign_count) == (1, 1)
 
@@ -136,21 +120,8 @@ def test_many_residents_in_parallel_count_exactly(world, login):
     m = world.matter()
     residents = [factories.user(world.a) for _ in range(6)]
     db.session.commit()
-    clients = [login(u) for u in residents]
-    tokens = [c.csrf_token() for c in clients]
-    url = f"/matters/{m.id}/cosign"
-    db.session.commit()  # end the test's own (writing) transaction before the threads start
-    barrier = threading.Barrier(len(clients))
-
-    def tap(c, token):
-        barrier.wait()
-        c.post(url, data={"csrf_token": token})
-
-    threads = [threading.Thread(target=tap, args=pair) for pair in zip(clients, tokens, strict=True)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    codes = post_together([login(u) for u in residents], f"/matters/{m.id}/cosign")
+    assert codes == [303] * 6
     assert (cosigns(m), fresh(m).cosign_count) == (6, 6)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-import threading
 
 import pytest
 from PIL import Image
@@ -13,6 +12,7 @@ from sqlalchemy import func, select
 from deliberation.core import audit, photos
 from deliberation.extensions import db
 from deliberation.matters.models import Matter, MatterPhoto
+from tests.parallel import together
 from tests.test_photos import jpeg_with_gps
 
 
@@ -159,17 +159,7 @@ def test_parallel_submissions_of_one_form_make_one_matter(world, login):
     clients = [login(world.resident_a) for _ in range(4)]
     data = filing(world, clients[0])
     db.session.commit()
-    results, barrier = [], threading.Barrier(len(clients))
-
-    def submit(client):
-        barrier.wait()
-        results.append(client.post_form("/matters/new", dict(data)))
-
-    threads = [threading.Thread(target=submit, args=(c,)) for c in clients]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = together(clients, lambda c: c.post_form("/matters/new", dict(data)))
     assert [r.status_code for r in results] == [302] * len(clients)
     assert len({r.headers["Location"] for r in results}) == 1
     db.session.expire_all()

@@ -6,11 +6,11 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from deliberation.core import time as clock
 from deliberation.extensions import db
 from deliberation.matters.states import MatterState
+from tests.querycount import page_queries
 
 T0 = clock.utcnow().replace(microsecond=0) - timedelta(days=30)
 
@@ -161,19 +161,6 @@ def test_htmx_filter_answers_with_the_results_partial(world, client):
     assert "HX-Request" in response.headers["Vary"]
 
 
-def count_queries(client, url: str) -> int:
-    statements = []
-
-    def capture(conn, cursor, statement, *args):
-        if not statement.startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")):
-            statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", capture)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", capture)
-    return len(statements)
 
 
 def test_no_n_plus_one_queries_on_the_list(world, client, app):
@@ -184,12 +171,12 @@ def test_no_n_plus_one_queries_on_the_list(world, client, app):
     try:
         for i in range(10):
             file_at(world, i, category_id=world.categories[i % 3].id)
-        ten = count_queries(client, "/matters/")
+        ten = page_queries(client, "/matters/")
         extra = [factories.user(world.b) for _ in range(3)]
         db.session.commit()
         for i in range(90):
             file_at(world, 100 + i, proposer=extra[i % 3], category_id=world.categories[i % 3].id)
-        hundred = count_queries(client, "/matters/")
+        hundred = page_queries(client, "/matters/")
         assert len(titles(client.get("/matters/").get_data(as_text=True))) == 100
         assert ten == hundred
     finally:

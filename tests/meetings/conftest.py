@@ -8,7 +8,9 @@ import pytest
 
 from deliberation.extensions import db
 from deliberation.matters import workflow
+from deliberation.matters.models import Matter
 from deliberation.meetings import services
+from deliberation.meetings.models import AgendaItem
 
 
 def accepted_matter(world, title: str = "5 栋楼道灯坏了", proposer=None):
@@ -41,6 +43,62 @@ def meeting_of(world):
         return meeting
 
     return _make
+
+
+class ItemRun:
+    """One agenda item run over HTTP by its chair (chair_a): debate, vote, count, close."""
+
+    def __init__(self, login, chair, meeting, index: int = 0):
+        self.login, self.chair, self.meeting = login, login(chair), meeting
+        self.item = meeting.items[index]
+        self.url = f"/meetings/items/{self.item.id}"
+
+    def post(self, action: str, data: dict | None = None, by=None, **kwargs):
+        """POST `/meetings/items/<id>/<action>` as `by` (a user) or the chair."""
+        client = self.login(by) if by is not None else self.chair
+        return client.post_form(f"{self.url}/{action}", data, **kwargs)
+
+    def open_vote(self, ballot: str = "open", method: str = "phones", **kwargs):
+        return self.post("open-vote", {"ballot": ballot, "method": method}, **kwargs)
+
+    def vote(self, user, choice: str):
+        return self.post("vote", {"choice": choice}, by=user)
+
+    def close(self):
+        return self.post("close", {"confirmed": "1"})
+
+    def one_yes(self, member) -> str:
+        """An open phone vote in which only `member` votes (yes), closed: the matter's state."""
+        self.open_vote()
+        self.vote(member, "yes")
+        self.close()
+        return self.matter_state()
+
+    def fresh(self) -> AgendaItem:
+        db.session.expire_all()
+        return db.session.get(AgendaItem, self.item.id)
+
+    def matter_state(self) -> str:
+        db.session.expire_all()
+        return db.session.get(Matter, self.item.matter_id).state
+
+
+@pytest.fixture
+def run_item(world, login, meeting_of):
+    """`run_item(matter=None, present=(member_a, recorder_a), meeting=None)` -> an `ItemRun` of
+    the meeting's first item with its debate opened by the chair (a new accepted matter and a
+    started committee A meeting unless given)."""
+
+    def _run(matter=None, present=None, meeting=None, debate: bool = True) -> ItemRun:
+        if meeting is None:
+            present = (world.member_a, world.recorder_a) if present is None else present
+            meeting = meeting_of(matter or accepted_matter(world), present=present)
+        run = ItemRun(login, world.chair_a, meeting)
+        if debate:
+            run.post("debate")
+        return run
+
+    return _run
 
 
 def council_vote(world, n: int, present: int, ballot: str):

@@ -13,7 +13,6 @@ from sqlalchemy import select
 
 from deliberation.core.audit import AuditEntry
 from deliberation.extensions import db
-from deliberation.matters.models import Matter
 from deliberation.meetings import rules, services
 from deliberation.meetings.models import Meeting
 from deliberation.meetings.rules import Bases, PassBase
@@ -44,41 +43,23 @@ def _save(world, login, data):
     db.session.expire_all()
 
 
-def _vote_one_yes(world, login, meeting):
-    """member_a votes yes, nobody else votes; returns the matter's state after closing."""
-    item = meeting.items[0]
-    chair = login(world.chair_a)
-    chair.post_form(f"/meetings/items/{item.id}/debate")
-    chair.post_form(f"/meetings/items/{item.id}/open-vote", {"ballot": "open", "method": "phones"})
-    login(world.member_a).post_form(f"/meetings/items/{item.id}/vote", {"choice": "yes"})
-    chair.post_form(f"/meetings/items/{item.id}/close", {"confirmed": "1"})
-    db.session.expire_all()
-    return db.session.get(Matter, item.matter_id).state
-
-
 @pytest.mark.parametrize(("custom", "state"), [(None, "in_notice"), (PASS_OF_ALL_MEMBERS, "not_adopted")])
-def test_a_custom_rule_saved_on_the_page_decides_the_vote(world, login, meeting_of, custom, state):
+def test_a_custom_rule_saved_on_the_page_decides_the_vote(world, login, run_item, custom, state):
     if custom:
         _save(world, login, custom)
         assert world.committee_a.rule_preset == "custom"
         assert world.committee_a.rule_params["pass_base"] == "members"
-    meeting = meeting_of(accepted_matter(world), present=[world.member_a, world.recorder_a])
     # 1 yes, 0 no, 2 of 3 present: a majority of votes cast, but not more than half of all members
-    assert _vote_one_yes(world, login, meeting) == state
+    assert run_item().one_yes(world.member_a) == state
 
 
-def test_a_custom_quorum_refuses_to_open_the_vote(world, login, meeting_of):
+def test_a_custom_quorum_refuses_to_open_the_vote(world, login, run_item):
     _save(world, login, QUORUM_ABOVE_TWO_THIRDS)
-    meeting = meeting_of(accepted_matter(world), present=[world.member_a, world.recorder_a])
-    item = meeting.items[0]
-    chair = login(world.chair_a)
-    chair.post_form(f"/meetings/items/{item.id}/debate")
-    r = chair.post_form(f"/meetings/items/{item.id}/open-vote", {"ballot": "open", "method": "phones"},
-                        follow_redirects=True)
+    run = run_item()
+    r = run.open_vote(follow_redirects=True)
     # more than 2/3 of 3 members needs all 3; the default (more than half) would open with 2
     assert "未达到法定人数：本项应到 3 人，需到会 3 人，实到 2 人" in r.get_data(as_text=True)
-    db.session.expire_all()
-    assert item.state == "debate"
+    assert run.fresh().state == "debate"
 
 
 def test_the_rule_page_shows_the_sentence_and_the_meeting_and_minutes_repeat_it(world, login, meeting_of):
@@ -144,7 +125,7 @@ def test_changing_the_body_rule_is_audited_with_old_and_new_parameters(world, lo
     assert world.committee_a.rule_params is None  # a preset is stored by its key only
 
 
-def test_a_meeting_keeps_the_rule_it_was_called_under(world, login, meeting_of):
+def test_a_meeting_keeps_the_rule_it_was_called_under(world, login, meeting_of, run_item):
     _save(world, login, PASS_OF_ALL_MEMBERS)
     meeting = meeting_of(accepted_matter(world), present=[world.member_a, world.recorder_a])
     created = db.session.scalar(select(AuditEntry).where(AuditEntry.subject_type == "meeting",
@@ -157,7 +138,7 @@ def test_a_meeting_keeps_the_rule_it_was_called_under(world, login, meeting_of):
     meeting = db.session.get(Meeting, meeting.id)
     assert meeting.rule_preset == "custom" and meeting.rule_params["pass_base"] == "members"
     assert services.rule_of(meeting).pass_base == PassBase.MEMBERS
-    assert _vote_one_yes(world, login, meeting) == "not_adopted"
+    assert run_item(meeting=meeting).one_yes(world.member_a) == "not_adopted"
     closed = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "not_adopt"))
     assert closed.details["counts"]["rule"] == "custom"
     assert closed.details["counts"]["rule_params"]["pass_base"] == "members"

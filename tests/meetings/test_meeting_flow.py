@@ -156,112 +156,72 @@ def test_full_item_debate_vote_close_adopts_and_opens_notice(world, login, meeti
     assert "同意 2 票，反对 0 票，弃权 0 票" in minutes
 
 
-def test_not_adopted_on_a_tie(world, login, meeting_of):
-    matter = accepted_matter(world)
-    meeting = meeting_of(matter, present=[world.member_a, world.recorder_a])
-    item = meeting.items[0]
-    chair = login(world.chair_a)
-    chair.post_form(f"/meetings/items/{item.id}/debate")
-    chair.post_form(f"/meetings/items/{item.id}/open-vote", {"ballot": "open", "method": "phones"})
-    login(world.member_a).post_form(f"/meetings/items/{item.id}/vote", {"choice": "yes"})
-    login(world.recorder_a).post_form(f"/meetings/items/{item.id}/vote", {"choice": "no"})
-    chair.post_form(f"/meetings/items/{item.id}/close", OK)
-    db.session.expire_all()
-    assert db.session.get(Matter, matter.id).state == "not_adopted"
-    assert db.session.get(AgendaItem, item.id).outcome == "not_adopted"
+def test_not_adopted_on_a_tie(world, run_item):
+    run = run_item()
+    run.open_vote()
+    run.vote(world.member_a, "yes")
+    run.vote(world.recorder_a, "no")
+    run.close()
+    assert run.matter_state() == "not_adopted"
+    assert run.fresh().outcome == "not_adopted"
 
 
-def test_no_vote_opens_without_quorum(world, login, meeting_of):
-    matter = accepted_matter(world)
-    meeting = meeting_of(matter, present=[world.member_a])
-    item = meeting.items[0]
-    chair = login(world.chair_a)
-    chair.post_form(f"/meetings/items/{item.id}/debate")
-    r = chair.post_form(f"/meetings/items/{item.id}/open-vote", {"ballot": "open", "method": "phones"},
-                        follow_redirects=True)
+def test_no_vote_opens_without_quorum(world, run_item):
+    run = run_item(present=[world.member_a])
+    r = run.open_vote(follow_redirects=True)
     assert "未达到法定人数" in r.get_data(as_text=True)
-    db.session.expire_all()
-    assert db.session.get(AgendaItem, item.id).state == "debate"
+    assert run.fresh().state == "debate"
 
 
-def test_a_refused_vote_keeps_the_chairs_choices(world, login, meeting_of):
-    import re
-
-    matter = accepted_matter(world)
-    meeting = meeting_of(matter, present=[world.member_a, world.recorder_a])
-    item = meeting.items[0]
-    chair = login(world.chair_a)
-    chair.post_form(f"/meetings/items/{item.id}/debate")
-    r = chair.post_form(f"/meetings/items/{item.id}/open-vote", {"ballot": "secret", "method": "hands"})
+def test_a_refused_vote_keeps_the_chairs_choices(run_item):
+    run = run_item()
+    r = run.open_vote(ballot="secret", method="hands")
     assert r.status_code == 409
     html = r.get_data(as_text=True)
     assert "举手表决不能无记名" in html
     checked = re.findall(r'<input checked[^>]*value="(\w+)"|<input[^>]*value="(\w+)"[^>]*checked', html)
     assert {a or b for a, b in checked} >= {"secret", "hands"}
-    db.session.expire_all()
-    assert db.session.get(AgendaItem, item.id).state == "debate"
+    assert run.fresh().state == "debate"
 
 
-def test_recusal_changes_the_items_quorum(world, login, meeting_of):
-    matter = accepted_matter(world)
-    meeting = meeting_of(matter, present=[world.member_a, world.recorder_a])
-    item = meeting.items[0]
-    chair = login(world.chair_a)
-    chair.post_form(f"/meetings/items/{item.id}/debate")
-    r = login(world.member_a).post_form(f"/meetings/items/{item.id}/recuse", {**OK, "reason": "住在 5 栋"})
-    assert r.status_code == 302
+def test_recusal_changes_the_items_quorum(world, run_item):
+    run = run_item()
+    assert run.post("recuse", {**OK, "reason": "住在 5 栋"}, by=world.member_a).status_code == 302
     # 2 eligible members, 1 present: 1 > 1 fails
-    r = chair.post_form(f"/meetings/items/{item.id}/open-vote", {"ballot": "open", "method": "phones"},
-                        follow_redirects=True)
-    assert "本项应到 2 人" in r.get_data(as_text=True)
-    db.session.expire_all()
-    assert db.session.get(AgendaItem, item.id).state == "debate"
-    timeline = [e.action for e in audit.timeline("matter", matter.id)]
+    assert "本项应到 2 人" in run.open_vote(follow_redirects=True).get_data(as_text=True)
+    assert run.fresh().state == "debate"
+    timeline = [e.action for e in audit.timeline("matter", run.item.matter_id)]
     assert "recuse" in timeline
 
 
-def test_show_of_hands_over_present_is_refused_then_counted(world, login, meeting_of):
-    matter = accepted_matter(world)
-    meeting = meeting_of(matter, present=[world.member_a, world.recorder_a])
-    item = meeting.items[0]
-    chair, recorder = login(world.chair_a), login(world.recorder_a)
-    chair.post_form(f"/meetings/items/{item.id}/debate")
-    chair.post_form(f"/meetings/items/{item.id}/open-vote", {"ballot": "open", "method": "hands"})
-    r = recorder.post_form(f"/meetings/items/{item.id}/hands", {"yes": "3", "no": "0", "abstain": "0"},
-                           follow_redirects=True)
+def test_show_of_hands_over_present_is_refused_then_counted(world, run_item):
+    run = run_item()
+    run.open_vote(method="hands")
+    r = run.post("hands", {"yes": "3", "no": "0", "abstain": "0"}, by=world.recorder_a, follow_redirects=True)
     assert "超过了本项到会可表决的 2 人" in r.get_data(as_text=True)
-    db.session.expire_all()
-    assert db.session.get(AgendaItem, item.id).yes is None
-    assert login(world.member_a).post_form(f"/meetings/items/{item.id}/hands",
-                                           {"yes": "1", "no": "0", "abstain": "0"}).status_code == 403
-    recorder.post_form(f"/meetings/items/{item.id}/hands", {"yes": "2", "no": "0", "abstain": "0"})
-    chair.post_form(f"/meetings/items/{item.id}/close", OK)
-    db.session.expire_all()
-    assert db.session.get(Matter, matter.id).state == "in_notice"
-    assert db.session.get(AgendaItem, item.id).yes == 2
+    assert run.fresh().yes is None
+    assert run.post("hands", {"yes": "1", "no": "0", "abstain": "0"}, by=world.member_a).status_code == 403
+    run.post("hands", {"yes": "2", "no": "0", "abstain": "0"}, by=world.recorder_a)
+    run.close()
+    assert run.matter_state() == "in_notice"
+    assert run.fresh().yes == 2
 
 
-def test_defer_and_ending_the_meeting_defers_unreached_items(world, login, meeting_of):
+def test_defer_and_ending_the_meeting_defers_unreached_items(world, meeting_of, run_item):
     first, second = accepted_matter(world), accepted_matter(world, title="东门乱停车")
-    meeting = meeting_of(first, second, present=[world.member_a, world.recorder_a])
-    chair = login(world.chair_a)
-    item = meeting.items[0]
-    chair.post_form(f"/meetings/items/{item.id}/debate")
-    assert chair.post_form(f"/meetings/items/{item.id}/defer", OK).status_code == 302
-    assert chair.post_form(f"/meetings/{meeting.id}/end", OK).status_code == 302
+    run = run_item(meeting=meeting_of(first, second, present=[world.member_a, world.recorder_a]))
+    assert run.post("defer", OK).status_code == 302
+    assert run.chair.post_form(f"/meetings/{run.meeting.id}/end", OK).status_code == 302
     db.session.expire_all()
     assert db.session.get(Matter, first.id).state == "deferred"
     assert db.session.get(Matter, second.id).state == "deferred"
-    assert db.session.get(Meeting, meeting.id).state == "ended"
+    assert db.session.get(Meeting, run.meeting.id).state == "ended"
 
 
-def test_live_partial_answers_204_when_nothing_changed(world, login, meeting_of, client):
-    matter = accepted_matter(world)
-    meeting = meeting_of(matter, present=[world.member_a, world.recorder_a])
-    item = meeting.items[0]
-    chair = login(world.chair_a)
-    chair.post_form(f"/meetings/items/{item.id}/debate")
-    chair.post_form(f"/meetings/items/{item.id}/open-vote", {"ballot": "open", "method": "phones"})
+def test_live_partial_answers_204_when_nothing_changed(world, login, run_item, client):
+    run = run_item()
+    run.open_vote()
+    meeting = run.meeting
     hx = {"HX-Request": "true"}
     # The projector shows the check-in code: organisers only (chair, recorder, staff).
     assert client.get(f"/meetings/{meeting.id}/live/projector", headers=hx).status_code == 403
@@ -273,11 +233,11 @@ def test_live_partial_answers_204_when_nothing_changed(world, login, meeting_of,
     since = re.search(r"since=([^\"&]+)", first.get_data(as_text=True)).group(1)
     same = client.get(f"/meetings/{meeting.id}/live/projector?since={since}", headers=hx)
     assert same.status_code == 204 and same.data == b""
-    login(world.member_a).post_form(f"/meetings/items/{item.id}/vote", {"choice": "yes"})
+    run.vote(world.member_a, "yes")
     changed = client.get(f"/meetings/{meeting.id}/live/projector?since={since}", headers=hx)
     assert changed.status_code == 200 and 'id="tally-yes">1<' in changed.get_data(as_text=True)
     assert login(world.member_a).get(f"/meetings/{meeting.id}/live/chair").status_code == 403
-    chair_live = chair.get(f"/meetings/{meeting.id}/live/chair?since=old", headers=hx)
+    chair_live = run.chair.get(f"/meetings/{meeting.id}/live/chair?since=old", headers=hx)
     assert chair_live.status_code == 200 and "结束表决并宣布结果" in chair_live.get_data(as_text=True)
     phone_live = login(world.member_a).get(f"/meetings/{meeting.id}/live/phone", headers=hx)
     assert phone_live.status_code == 200 and "您的选择" in phone_live.get_data(as_text=True)

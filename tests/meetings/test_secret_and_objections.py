@@ -15,21 +15,15 @@ from deliberation.matters.models import Matter
 from deliberation.meetings.models import BallotBox, BallotCast, Objection
 from deliberation.notifications.models import Notification
 
-from .conftest import accepted_matter
+
+def _secret_vote(run_item):
+    run = run_item()
+    run.open_vote(ballot="secret")
+    return db.session.get(Matter, run.item.matter_id), run.meeting, run.item, run.chair
 
 
-def _secret_vote(world, login, meeting_of):
-    matter = accepted_matter(world)
-    meeting = meeting_of(matter, present=[world.member_a, world.recorder_a])
-    item = meeting.items[0]
-    chair = login(world.chair_a)
-    chair.post_form(f"/meetings/items/{item.id}/debate")
-    chair.post_form(f"/meetings/items/{item.id}/open-vote", {"ballot": "secret", "method": "phones"})
-    return matter, meeting, item, chair
-
-
-def test_secret_ballot_stores_no_link_and_allows_change_on_the_same_phone(world, login, meeting_of, client):
-    matter, meeting, item, chair = _secret_vote(world, login, meeting_of)
+def test_secret_ballot_stores_no_link_and_allows_change_on_the_same_phone(world, login, run_item, client):
+    matter, meeting, item, chair = _secret_vote(run_item)
     member, recorder = login(world.member_a), login(world.recorder_a)
     assert member.post_form(f"/meetings/items/{item.id}/vote", {"choice": "no"}).status_code == 303
     assert member.post_form(f"/meetings/items/{item.id}/vote", {"choice": "yes"}).status_code == 303
@@ -66,33 +60,24 @@ def test_secret_ballot_stores_no_link_and_allows_change_on_the_same_phone(world,
     assert "无记名表决" in minutes and "同意 1 票，反对 0 票，弃权 1 票" in minutes
 
 
-def test_secret_ballot_outcome_uses_the_rule(world, login, meeting_of):
-    matter, meeting, item, chair = _secret_vote(world, login, meeting_of)
-    login(world.member_a).post_form(f"/meetings/items/{item.id}/vote", {"choice": "yes"})
-    login(world.recorder_a).post_form(f"/meetings/items/{item.id}/vote", {"choice": "abstain"})
-    chair.post_form(f"/meetings/items/{item.id}/close", {"confirmed": "1"})
-    db.session.expire_all()
+def test_secret_ballot_outcome_uses_the_rule(world, run_item):
+    run = run_item()
+    run.open_vote(ballot="secret")
+    run.vote(world.member_a, "yes")
+    run.vote(world.recorder_a, "abstain")
+    run.close()
     # council majority: 1 yes > 0 no, abstentions not counted
-    assert db.session.get(Matter, matter.id).state == "in_notice"
+    assert run.matter_state() == "in_notice"
 
 
-def _in_notice(world, login, meeting_of):
-    matter = accepted_matter(world)
-    meeting = meeting_of(matter, present=[world.member_a, world.recorder_a])
-    item = meeting.items[0]
-    chair = login(world.chair_a)
-    chair.post_form(f"/meetings/items/{item.id}/debate")
-    chair.post_form(f"/meetings/items/{item.id}/open-vote", {"ballot": "open", "method": "phones"})
-    login(world.member_a).post_form(f"/meetings/items/{item.id}/vote", {"choice": "yes"})
-    chair.post_form(f"/meetings/items/{item.id}/close", {"confirmed": "1"})
-    db.session.expire_all()
-    matter = db.session.get(Matter, matter.id)
-    assert matter.state == "in_notice"
-    return matter
+def _in_notice(world, run_item):
+    run = run_item()
+    assert run.one_yes(world.member_a) == "in_notice"
+    return db.session.get(Matter, run.item.matter_id)
 
 
-def test_objection_holds_the_notice_until_dismissed(world, login, meeting_of):
-    matter = _in_notice(world, login, meeting_of)
+def test_objection_holds_the_notice_until_dismissed(world, login, run_item):
+    matter = _in_notice(world, run_item)
     # a resident of another community may not object
     assert login(world.resident_b).post_form(f"/meetings/matters/{matter.id}/objections",
                                              {"text": "不同意"}).status_code == 403
@@ -124,8 +109,8 @@ def test_objection_holds_the_notice_until_dismissed(world, login, meeting_of):
     assert actions[-3:] == ["objection", "objection_dismissed", "end_notice"]
 
 
-def test_upheld_objection_sends_the_matter_back_to_be_scheduled(world, login, meeting_of):
-    matter = _in_notice(world, login, meeting_of)
+def test_upheld_objection_sends_the_matter_back_to_be_scheduled(world, login, run_item):
+    matter = _in_notice(world, run_item)
     login(world.resident_a2).post_form(f"/meetings/matters/{matter.id}/objections", {"text": "不合理"})
     objection = db.session.scalar(select(Objection))
     r = login(world.member_a).post_form(f"/meetings/objections/{objection.id}/decide",

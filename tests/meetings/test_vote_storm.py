@@ -25,6 +25,7 @@ from deliberation.extensions import db
 from deliberation.meetings import debate, services, voting
 from deliberation.meetings.models import AgendaItem, Attendance, Vote
 from tests import factories
+from tests.parallel import together
 
 from .conftest import accepted_matter
 
@@ -72,23 +73,6 @@ class Voter:
         return response.status
 
 
-def storm(voters, action) -> list:
-    barrier = threading.Barrier(len(voters))
-    results: list = [None] * len(voters)
-
-    def run(i):
-        barrier.wait()
-        try:
-            results[i] = action(voters[i])
-        except Exception as exc:  # noqa: BLE001 (report, do not hide)
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(voters))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    return results
 
 
 @pytest.mark.parametrize("ballot", ["open", "secret"])
@@ -124,8 +108,8 @@ def test_two_hundred_members_vote_at_once(app, world, server, ballot):
     rng = random.Random(5)
     first = {v.user_id: rng.choice(["yes", "no", "abstain"]) for v in voters}
     second = {v.user_id: rng.choice(["yes", "no", "abstain"]) for v in voters}
-    assert storm(voters, lambda v: v.post(path, choice=first[v.user_id])) == [303] * VOTERS
-    assert storm(voters, lambda v: v.post(path, choice=second[v.user_id])) == [303] * VOTERS
+    assert together(voters, lambda v: v.post(path, choice=first[v.user_id])) == [303] * VOTERS
+    assert together(voters, lambda v: v.post(path, choice=second[v.user_id])) == [303] * VOTERS
     last = dict(second)
 
     # Wave 2: half change again while the chair closes the vote in the middle of them.
@@ -137,7 +121,7 @@ def test_two_hundred_members_vote_at_once(app, world, server, ballot):
             return v.post(f"/meetings/items/{item_id}/close", confirmed="1")
         return v.post(path, choice=third[v.user_id])
 
-    results = storm(racers + [chair], race)
+    results = together(racers + [chair], race)
     assert results[-1] == 302, results[-1]
     assert all(r in (303, 409) for r in results[:-1]), Counter(map(str, results))
     for v, status in zip(racers, results[:-1], strict=True):
@@ -145,7 +129,7 @@ def test_two_hundred_members_vote_at_once(app, world, server, ballot):
             last[v.user_id] = third[v.user_id]
 
     # After the close: every vote is refused.
-    assert set(storm(voters[:50], lambda v: v.post(path, choice="yes"))) == {409}
+    assert set(together(voters[:50], lambda v: v.post(path, choice="yes"))) == {409}
 
     db.session.expire_all()
     item = db.session.get(AgendaItem, item_id)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import threading
-
 from sqlalchemy import func, select
 
 from deliberation.extensions import db
 from deliberation.opinions.models import Opinion, OpinionAgree
+from tests.parallel import post_together
 
 from .conftest import fresh, say, set_state
 
@@ -30,22 +29,7 @@ def test_one_agree_per_resident(world, login, matter):
 def test_two_parallel_agrees_leave_one_row_and_count_one(world, login, matter):
     """Real threads, each with its own session and connection, against the same database."""
     o = say(matter, world.resident_a)
-    clients = [login(world.resident_a2) for _ in range(2)]
-    for c in clients:
-        c.csrf = c.csrf_token()
-    url = f"/opinions/{o.id}/agree"
-    db.session.commit()
-    barrier, codes = threading.Barrier(2), []
-
-    def tap(c):
-        barrier.wait()
-        codes.append(c.post(url, data={"csrf_token": c.csrf}).status_code)
-
-    threads = [threading.Thread(target=tap, args=(c,)) for c in clients]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    codes = post_together([login(world.resident_a2) for _ in range(2)], f"/opinions/{o.id}/agree")
     assert codes == [303, 303]
     assert (agrees(o), fresh(Opinion, o.id).agree_count) == (1, 1)
 
@@ -56,21 +40,8 @@ def test_many_residents_in_parallel_count_exactly(world, login, matter):
     o = say(matter, world.resident_a)
     people = [factories.user(world.a) for _ in range(5)]
     db.session.commit()
-    clients = [login(p) for p in people]
-    tokens = [c.csrf_token() for c in clients]
-    url = f"/opinions/{o.id}/agree"
-    db.session.commit()  # end the test's own transaction before the threads start
-    barrier = threading.Barrier(len(clients))
-
-    def tap(c, token):
-        barrier.wait()
-        c.post(url, data={"csrf_token": token})
-
-    threads = [threading.Thread(target=tap, args=pair) for pair in zip(clients, tokens, strict=True)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    codes = post_together([login(p) for p in people], f"/opinions/{o.id}/agree")
+    assert codes == [303] * 5
     assert (agrees(o), fresh(Opinion, o.id).agree_count) == (5, 5)
 
 

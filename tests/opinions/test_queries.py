@@ -4,28 +4,12 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import event
-
 from deliberation.extensions import db
 from deliberation.opinions.models import Opinion, OpinionAgree
 from tests import factories
+from tests.querycount import page_queries
 
 from .conftest import say
-
-
-def count_queries(client, url: str) -> int:
-    statements = []
-
-    def capture(conn, cursor, statement, *args):
-        if not statement.startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")):
-            statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", capture)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", capture)
-    return len(statements)
 
 
 def add_opinions(matter, authors, n: int, start: int) -> None:
@@ -52,12 +36,12 @@ def test_matter_page_queries_do_not_grow_with_opinions(world, login, client, mat
     viewers = {"anonymous": client, "resident": login(world.resident_a2),
                "committee": login(world.chair_a)}
     url = f"/matters/{matter.id}"
-    ten = {k: count_queries(c, url) for k, c in viewers.items()}
-    ten_top = count_queries(viewers["resident"], url + "?sort=top")
+    ten = {k: page_queries(c, url) for k, c in viewers.items()}
+    ten_top = page_queries(viewers["resident"], url + "?sort=top")
     add_opinions(matter, authors, 190, 100)
-    two_hundred = {k: count_queries(c, url) for k, c in viewers.items()}
+    two_hundred = {k: page_queries(c, url) for k, c in viewers.items()}
     assert ten == two_hundred
-    assert ten_top == count_queries(viewers["resident"], url + "?sort=top")
+    assert ten_top == page_queries(viewers["resident"], url + "?sort=top")
     html = client.get(url).get_data(as_text=True)
     assert len(re.findall(r'class="opinion"', html)) == 20  # one page of top-level opinions
     assert len(re.findall(r'class="opinion reply', html)) == 20  # and their replies

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextvars
-import threading
 from datetime import timedelta
 
 import pytest
@@ -15,6 +13,7 @@ from deliberation.extensions import db
 from deliberation.matters.states import MatterState
 from deliberation.tracking import evaluation, reports, resources
 from deliberation.tracking.models import Evaluation, Offer, Pledge, ProgressReport, Rating
+from tests.parallel import post_together
 
 from .conftest import assign, put_in
 
@@ -175,21 +174,7 @@ def test_one_rating_per_resident_is_a_database_rule(tworld, evaluating):
 
 def test_parallel_ratings_by_one_resident_leave_one(tworld, evaluating, login):
     clients = [login(tworld.resident_a) for _ in range(4)]
-    barrier = threading.Barrier(len(clients))
-    codes: list[int] = []
-    url = f"/tracking/{evaluating.id}/rate"
-    tokens = [c.csrf_token() for c in clients]
-
-    def go(c, token):
-        barrier.wait()
-        codes.append(c.post(url, data={"choice": "satisfied", "csrf_token": token}).status_code)
-
-    threads = [threading.Thread(target=contextvars.Context().run, args=(go, c, t))
-               for c, t in zip(clients, tokens, strict=True)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    codes = post_together(clients, f"/tracking/{evaluating.id}/rate", {"choice": "satisfied"})
     assert sorted(codes).count(302) == 1 and len(codes) == 4
     assert set(codes) <= {302, 409}
     assert ratings() == 1
