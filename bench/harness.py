@@ -5,7 +5,6 @@ the numbers (percentiles). `vote_storm.py`, `uploads.py` and `load.py` use it.
 
 from __future__ import annotations
 
-import hashlib
 import http.client
 import os
 import signal
@@ -67,8 +66,7 @@ def seed(voters: int):
     from deliberation.extensions import db
     from deliberation.matters import services as matters
     from deliberation.matters import workflow
-    from deliberation.meetings import debate, services, voting
-    from deliberation.meetings.models import Attendance
+    from tests import factories
 
     pw = generate_password_hash("not-used-bench-only")
     # The storm's council is street-level: the street lets it decide its communities' matters.
@@ -96,27 +94,16 @@ def seed(voters: int):
                                     category_id=category.id, place="")
     workflow.accept(matter, db.session.get(User, members[0].id))
     staff = db.session.get(User, staff.id)
-    meeting = services.create_meeting(staff, body_ids=[council.id], title="压测会议",
-                                      starts_at=matter.created_at, place="礼堂", mode="in_person",
-                                      chair_id=staff.id, recorder_id=staff.id)
-    services.add_item(meeting, matter, staff)
-    services.publish(meeting, staff)
-    services.start(meeting, staff)
-    db.session.add_all(Attendance(meeting_id=meeting.id, user_id=u.id) for u in members)
-    item = meeting.items[0]
-    debate.open_debate(item, staff)
-    voting.open_vote(item, staff)
+    item = factories.vote_under_way(staff, [council.id], matter, members, check_in=False, title="压测会议")
     db.session.commit()
     return item.id, staff, members
 
 
 def cookie_for(app, user) -> tuple[str, str]:
-    from itsdangerous import URLSafeTimedSerializer
+    """A signed-in session cookie and its CSRF token, made without logging in."""
+    from tests.factories import signed_in
 
-    raw = hashlib.sha1(os.urandom(32)).hexdigest()  # noqa: S324 (what Flask-WTF does)
-    cookie = app.session_interface.get_signing_serializer(app).dumps(
-        {"_user_id": user.get_id(), "_fresh": True, "csrf_token": raw})
-    return cookie, URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token").dumps(raw)
+    return signed_in(app, user)
 
 
 def post(port: int, path: str, cookie: str, token: str, **fields) -> int:

@@ -183,3 +183,45 @@ def reach(matter: Matter, state) -> Matter:
     matter.state = value
     db.session.flush()
     return matter
+
+
+# --- a vote under way, and signed-in cookies (the vote storms: tests and bench/) -------------
+
+def vote_under_way(staff: User, body_ids: list[int], matter: Matter, attendees, *, ballot: str = "open",
+                   check_in: bool = True, title: str = "代表会议"):
+    """A meeting of the bodies convened, chaired and recorded by `staff` with `matter` its only
+    item, started, `attendees` present, the item debated and its vote open: the agenda item.
+    `check_in=False` writes the attendance rows directly (hundreds of voters; check-in itself
+    is tested elsewhere). Flushes; the caller commits."""
+    from deliberation.meetings import debate, services, voting
+    from deliberation.meetings.models import Attendance
+
+    meeting = services.create_meeting(staff, body_ids=body_ids, title=title, starts_at=matter.created_at,
+                                      place="礼堂", mode="in_person", chair_id=staff.id, recorder_id=staff.id)
+    services.add_item(meeting, matter, staff)
+    services.publish(meeting, staff)
+    services.start(meeting, staff)
+    if check_in:
+        for u in attendees:
+            services.check_in(meeting, u)
+    else:
+        db.session.add_all(Attendance(meeting_id=meeting.id, user_id=u.id) for u in attendees)
+    item = meeting.items[0]
+    debate.open_debate(item, staff)
+    voting.open_vote(item, staff, ballot=ballot)
+    db.session.flush()
+    return item
+
+
+def signed_in(app, user: User) -> tuple[str, str]:
+    """A session cookie for `user` and its CSRF token, made as Flask-Login and Flask-WTF make them
+    (logging hundreds of voters in through scrypt would only measure the password hash)."""
+    import hashlib
+    import os
+
+    from itsdangerous import URLSafeTimedSerializer
+
+    raw = hashlib.sha1(os.urandom(32)).hexdigest()  # noqa: S324 (what Flask-WTF does)
+    cookie = app.session_interface.get_signing_serializer(app).dumps(
+        {"_user_id": user.get_id(), "_fresh": True, "csrf_token": raw})
+    return cookie, URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token").dumps(raw)

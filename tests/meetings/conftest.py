@@ -105,7 +105,6 @@ def council_vote(world, n: int, present: int, ballot: str):
     """A street-level council of `n` members (the street lets it decide community A's matters),
     `present` of them checked in, and an open vote run by staff: (matter, meeting, item, members)."""
     from deliberation.directory.models import Body, BodyKind, BodyRole, Membership
-    from deliberation.meetings import debate, services, voting
     from tests import factories
 
     world.street.council_decides = True
@@ -116,16 +115,6 @@ def council_vote(world, n: int, present: int, ballot: str):
     db.session.add_all(Membership(body_id=body.id, user_id=u.id, role=BodyRole.MEMBER.value) for u in members)
     matter = accepted_matter(world)
     staff = db.session.get(type(world.staff), world.staff.id)
-    meeting = services.create_meeting(staff, body_ids=[body.id], title="代表会议",
-                                      starts_at=matter.created_at, place="礼堂", mode="in_person",
-                                      chair_id=staff.id, recorder_id=staff.id)
-    services.add_item(meeting, matter, staff)
-    services.publish(meeting, staff)
-    services.start(meeting, staff)
-    for u in members[:present]:
-        services.check_in(meeting, u)
-    item = meeting.items[0]
-    debate.open_debate(item, staff)
-    voting.open_vote(item, staff, ballot=ballot)
+    item = factories.vote_under_way(staff, [body.id], matter, members[:present], ballot=ballot)
     db.session.commit()
-    return matter, meeting, item, members
+    return matter, item.meeting, item, members

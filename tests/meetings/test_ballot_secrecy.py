@@ -14,10 +14,12 @@ from sqlalchemy import text
 from deliberation.extensions import db
 from deliberation.meetings import voting
 from deliberation.meetings.models import AgendaItem, Choice
+from tests.factories import signed_in
+from tests.parallel import together
 
 from . import secrecy_attacks as attack
 from .conftest import council_vote
-from .test_vote_storm import Voter, server, signed_in, storm  # noqa: F401 (server: a fixture)
+from .test_vote_storm import Voter, server  # noqa: F401 (server: a fixture)
 
 # Six voters with mixed choices, so a count that moves names one of them; voter 2 changes once.
 CHOICES = ["yes", "no", "yes", "abstain", "no", "yes"]
@@ -193,7 +195,7 @@ def test_twenty_parallel_first_votes_of_one_member_count_once(app, world, server
     for member_id, cookie, token in phones:
         same_member = [Voter(server, member_id, cookie, token) for _ in range(20)]
         choices = [rng.choice(Choice.values()) for _ in same_member]
-        results = storm(same_member, lambda v, s=same_member, c=choices: v.post(
+        results = together(same_member, lambda v, s=same_member, c=choices: v.post(
             f"/meetings/items/{item_id}/vote", choice=c[s.index(v)]))
         assert sorted(results) == [303] + [409] * 19, Counter(map(str, results))
         counted[choices[results.index(303)]] += 1

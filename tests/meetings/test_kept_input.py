@@ -46,8 +46,8 @@ def test_refused_hands_count_keeps_the_typed_numbers(world, login, meeting_of):
     assert login(world.member_a).post_form(url, {"yes": "1", "no": "0", "abstain": "0"}).status_code == 403
 
 
-def test_refused_objection_answer_keeps_the_typed_reason(world, login, meeting_of):
-    matter = _in_notice(world, login, meeting_of)
+def test_refused_objection_answer_keeps_the_typed_reason(world, login, run_item):
+    matter = _in_notice(world, run_item)
     login(world.resident_a2).post_form(f"/meetings/matters/{matter.id}/objections",
                                        {"text": "费用没有说清楚。"})
     objection = db.session.scalar(select(Objection))
@@ -71,12 +71,12 @@ def test_refused_objection_answer_keeps_the_typed_reason(world, login, meeting_o
     assert db.session.get(Objection, objection.id).decision_reason == "已答复。"
 
 
-def test_refused_objection_keeps_the_typed_text(world, login, meeting_of):
+def test_refused_objection_keeps_the_typed_text(world, login, run_item):
     from datetime import timedelta
 
     from deliberation.core import time as clock
 
-    matter = _in_notice(world, login, meeting_of)
+    matter = _in_notice(world, run_item)
     resident = login(world.resident_a2)
     clock.freeze(matter.window_ends_at + timedelta(minutes=1))
     try:

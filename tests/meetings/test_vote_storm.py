@@ -5,9 +5,7 @@ and votes that arrive after the close are refused (even when the close races the
 from __future__ import annotations
 
 import contextvars
-import hashlib
 import http.client
-import os
 import random
 import re
 import socket
@@ -16,14 +14,12 @@ import urllib.parse
 from collections import Counter
 
 import pytest
-from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from deliberation.directory.models import Body, BodyKind, BodyRole, Membership
 from deliberation.extensions import db
-from deliberation.meetings import debate, services, voting
-from deliberation.meetings.models import AgendaItem, Attendance, Vote
+from deliberation.meetings.models import AgendaItem, Meeting, Vote
 from tests import factories
 from tests.parallel import together
 
@@ -45,14 +41,6 @@ def server(app):
     srv.shutdown()
 
 
-def signed_in(app, user) -> tuple[str, str]:
-    """A session cookie for `user` and its CSRF token, made as Flask-Login and Flask-WTF make them
-    (logging 200 users in through scrypt would only measure the password hash)."""
-    raw = hashlib.sha1(os.urandom(32)).hexdigest()  # noqa: S324 (what Flask-WTF does)
-    cookie = app.session_interface.get_signing_serializer(app).dumps(
-        {"_user_id": user.get_id(), "_fresh": True, "csrf_token": raw})
-    token = URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token").dumps(raw)
-    return cookie, token
 
 
 class Voter:
@@ -87,20 +75,11 @@ def test_two_hundred_members_vote_at_once(app, world, server, ballot):
     matter = accepted_matter(world)
     db.session.expire_all()
     staff = db.session.get(type(world.staff), world.staff.id)
-    meeting = services.create_meeting(staff, body_ids=[body.id], title="代表大会",
-                                      starts_at=matter.created_at, place="礼堂", mode="in_person",
-                                      chair_id=staff.id, recorder_id=staff.id)
-    services.add_item(meeting, matter, staff)
-    services.publish(meeting, staff)
-    services.start(meeting, staff)
-    # everyone has checked in (set up directly: the check-in itself is tested elsewhere)
-    db.session.add_all(Attendance(meeting_id=meeting.id, user_id=u.id) for u in members)
-    item = meeting.items[0]
-    debate.open_debate(item, staff)
-    voting.open_vote(item, staff, ballot=ballot)
-    item_id, meeting_id = item.id, meeting.id
-    voters = [Voter(server, u.id, *signed_in(app, u)) for u in members]
-    chair = Voter(server, staff.id, *signed_in(app, staff))
+    item = factories.vote_under_way(staff, [body.id], matter, members, ballot=ballot, check_in=False,
+                                    title="代表大会")
+    item_id, meeting_id = item.id, item.meeting_id
+    voters = [Voter(server, u.id, *factories.signed_in(app, u)) for u in members]
+    chair = Voter(server, staff.id, *factories.signed_in(app, staff))
     db.session.commit()
     path = f"/meetings/items/{item_id}/vote"
 
@@ -141,4 +120,4 @@ def test_two_hundred_members_vote_at_once(app, world, server, ballot):
         query = select(Vote.user_id, Vote.choice).where(Vote.item_id == item_id)
         rows = dict(db.session.execute(query).all())
         assert rows == last  # one row per member, holding their last accepted choice
-    assert db.session.get(type(meeting), meeting_id).state == "in_session"
+    assert db.session.get(Meeting, meeting_id).state == "in_session"
