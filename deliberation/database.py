@@ -158,3 +158,17 @@ def dialect_insert(model):
 
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     return insert(model)
+
+
+def insert_once(model, returning=None, **values) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING: True if this call wrote the row, False if one
+    with the same unique key was there already (of parallel callers exactly one gets True).
+
+    RETURNING names the row only when it was inserted: rowcount is not reliable for ON CONFLICT
+    DO NOTHING on every driver. `returning` is the column to return (the model's id by default).
+    """
+    from .extensions import db
+
+    column = model.id if returning is None else returning
+    statement = dialect_insert(model).values(**values).on_conflict_do_nothing().returning(column)
+    return db.session.execute(statement).scalar() is not None

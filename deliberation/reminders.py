@@ -23,7 +23,7 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .core.time import localtime, utcnow
-from .database import dialect_insert
+from .database import insert_once
 from .extensions import db
 from .matters.states import MatterState
 from .notifications.messages import N_, Message
@@ -74,12 +74,8 @@ def _claim(kind: str, subject_id: int, window_end: datetime, user_ids: set[int])
     key = window_end.isoformat()
     claimed = set()
     for user_id in sorted(user_ids):
-        # RETURNING names the row only when it was inserted (rowcount is not reliable for
-        # ON CONFLICT DO NOTHING on every driver).
-        inserted = db.session.execute(dialect_insert(ReminderSent).values(
-            kind=kind, subject_id=subject_id, window_key=key, user_id=user_id, sent_at=utcnow(),
-        ).on_conflict_do_nothing().returning(ReminderSent.id)).scalar() is not None
-        if inserted:
+        if insert_once(ReminderSent, kind=kind, subject_id=subject_id, window_key=key, user_id=user_id,
+                       sent_at=utcnow()):
             claimed.add(user_id)
     return claimed
 

@@ -23,6 +23,9 @@ from deliberation.extensions import db, limiter
 from . import factories, s3server
 
 PG_SCHEMA = os.environ.get("TEST_PG_SCHEMA", "deliberation_test")
+# Each run has a Redis database of its own (SQLite 1, PostgreSQL 2), so the two may run at once.
+REDIS_URL = "redis://127.0.0.1:6379/" + os.environ.get(
+    "TEST_REDIS_DB", "2" if os.environ.get("TEST_DATABASE_URL") else "1")
 
 
 class Client(FlaskClient):
@@ -159,3 +162,19 @@ def login(app):
         return c
 
     return _login
+
+
+@pytest.fixture
+def redis_db():
+    """This run's Redis database, empty before and after; the limiter's storage is put back (it
+    is one object per process, and the rest of the suite counts in memory)."""
+    redis = pytest.importorskip("redis")
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.flushdb()
+    except redis.exceptions.ConnectionError:
+        pytest.skip(f"no Redis at {REDIS_URL} (.ci/run starts one)")
+    saved = (limiter._storage, limiter._limiter)
+    yield client
+    client.flushdb()
+    limiter._storage, limiter._limiter = saved

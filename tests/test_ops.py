@@ -11,7 +11,7 @@ from sqlalchemy import event
 from deliberation.extensions import db, limiter
 
 from . import s3server
-from .conftest import Client, make_app
+from .conftest import REDIS_URL, Client, make_app
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ def test_healthz_answers_without_touching_the_database(app, client):
 
 
 def test_readyz_checks_database_redis_and_storage(node):
-    app = node(REDIS_URL="redis://127.0.0.1:6379/3", RATELIMIT_STORAGE_URI="memory://",
+    app = node(REDIS_URL=REDIS_URL, RATELIMIT_STORAGE_URI="memory://",
                **s3server.storage_config())
     response = app.test_client().get("/readyz")
     assert response.status_code == 200, response.get_json()

@@ -20,30 +20,16 @@ from deliberation.extensions import db, limiter
 from deliberation.matters.models import Matter, MatterPhoto
 
 from . import s3server
-from .conftest import Client, make_app
+from .conftest import REDIS_URL, Client, make_app
 from .factories import PASSWORD
 from .test_photos import jpeg_with_gps
-
-REDIS = "redis://127.0.0.1:6379/3"
-
-
-@pytest.fixture
-def redis_db():
-    redis = pytest.importorskip("redis")
-    client = redis.Redis.from_url(REDIS)
-    try:
-        client.flushdb()
-    except redis.exceptions.ConnectionError:
-        pytest.fail(f"Redis is needed at {REDIS}")
-    yield client
-    client.flushdb()
 
 
 @pytest.fixture
 def nodes(database_url, tmp_path_factory, redis_db):
     """Nodes A and B: no SECRET_KEY (development), so the key must come from Redis."""
     saved = (limiter._storage, limiter._limiter)
-    shared = {"SECRET_KEY": None, "REDIS_URL": REDIS, "LOGIN_ACCOUNT_LIMIT": "3 per 15 minutes",
+    shared = {"SECRET_KEY": None, "REDIS_URL": REDIS_URL, "LOGIN_ACCOUNT_LIMIT": "3 per 15 minutes",
               **s3server.storage_config("cluster")}
     apps = []
     for _ in range(2):
@@ -117,7 +103,7 @@ def test_failed_logins_are_counted_across_both_nodes(nodes, world, redis_db):
     """LOGIN_ACCOUNT_LIMIT is 3: two wrong passwords on A and one on B use it up on both.
     (In one test process the nodes share the Limiter object, so the proof that separate
     processes share the count is that the count lives in Redis.)"""
-    assert all(app.config["RATELIMIT_STORAGE_URI"] == REDIS for app in nodes)
+    assert all(app.config["RATELIMIT_STORAGE_URI"] == REDIS_URL for app in nodes)
     browser = Roaming(nodes)
     for _ in range(3):
         c = browser.next()
@@ -133,8 +119,8 @@ def test_failed_logins_are_counted_across_both_nodes(nodes, world, redis_db):
 
 
 def test_the_development_secret_is_shared_through_redis_not_made_per_process(redis_db, tmp_path):
-    first = app_config._development_secret(tmp_path / "a", REDIS)
-    second = app_config._development_secret(tmp_path / "b", REDIS)
+    first = app_config._development_secret(tmp_path / "a", REDIS_URL)
+    second = app_config._development_secret(tmp_path / "b", REDIS_URL)
     assert first == second and len(first) == 64
     assert not (tmp_path / "a" / "dev-secret-key").exists()
     # Without Redis: one key per instance folder, kept there (the same on every start).

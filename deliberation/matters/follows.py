@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from ..core.audit import AuditEntry
-from ..database import dialect_insert
+from ..database import insert_once
 from ..extensions import db
 from ..notifications.messages import Message
 from ..notifications.services import notify_users
@@ -14,8 +14,7 @@ from .models import Follow, Matter
 
 def follow(matter: Matter, user_id: int) -> None:
     """Idempotent: following twice (or in parallel) leaves one row."""
-    db.session.execute(dialect_insert(Follow).values(matter_id=matter.id, user_id=user_id)
-                       .on_conflict_do_nothing())
+    insert_once(Follow, matter_id=matter.id, user_id=user_id)
 
 
 def unfollow(matter: Matter, user_id: int) -> None:

@@ -21,7 +21,7 @@ from ..accounts.models import User
 from ..core import errors
 from ..core.pagination import Page, paginate
 from ..core.time import utcnow
-from ..database import dialect_insert
+from ..database import insert_once
 from ..extensions import db
 from ..notifications import services as notifications
 from ..notifications.messages import N_plural
@@ -66,10 +66,7 @@ def cosign(matter: Matter, user: User) -> bool:
     problem = cosign_problem(matter, user)
     if problem:
         raise CosignRefused(problem)
-    added = db.session.execute(
-        dialect_insert(Cosign).values(matter_id=matter.id, user_id=user.id, created_at=utcnow())
-        .on_conflict_do_nothing().returning(Cosign.id)
-    ).scalar() is not None
+    added = insert_once(Cosign, matter_id=matter.id, user_id=user.id, created_at=utcnow())
     if added:
         bumped = db.session.execute(
             update(Matter).where(Matter.id == matter.id, Matter.state.in_(OPEN_VALUES))

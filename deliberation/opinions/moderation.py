@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from ..accounts.models import User
 from ..core import audit
 from ..core.time import utcnow
-from ..database import dialect_insert
+from ..database import insert_once
 from ..directory.models import Body, BodyKind, Membership
 from ..extensions import db
 from ..matters.models import Matter
@@ -67,11 +67,8 @@ def report(opinion: Opinion, matter: Matter, reporter: User, reason: str) -> boo
         raise Refused(problem)
     if reason not in ReportReason.values():
         raise Refused(gettext("请选择举报理由。"))
-    added = db.session.execute(
-        dialect_insert(OpinionReport).values(opinion_id=opinion.id, reporter_id=reporter.id,
-                                     reason=reason, created_at=utcnow())
-        .on_conflict_do_nothing().returning(OpinionReport.id)
-    ).scalar() is not None
+    added = insert_once(OpinionReport, opinion_id=opinion.id, reporter_id=reporter.id, reason=reason,
+                        created_at=utcnow())
     if not added:
         return False
     audit.record(actor_id=reporter.id, subject_type="opinion", subject_id=opinion.id,

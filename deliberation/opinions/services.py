@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 from ..accounts.models import User
 from ..core import audit, errors
 from ..core.time import utcnow
-from ..database import dialect_insert
+from ..database import insert_once
 from ..extensions import db
 from ..matters import follows, spine
 from ..matters.models import Matter
@@ -201,10 +201,7 @@ def agree(opinion: Opinion, matter: Matter, user: User) -> bool:
     problem = agree_problem(opinion, matter, user)
     if problem:
         raise Refused(problem)
-    added = db.session.execute(
-        dialect_insert(OpinionAgree).values(opinion_id=opinion.id, user_id=user.id, created_at=utcnow())
-        .on_conflict_do_nothing().returning(OpinionAgree.id)
-    ).scalar() is not None
+    added = insert_once(OpinionAgree, opinion_id=opinion.id, user_id=user.id, created_at=utcnow())
     if added:
         db.session.execute(update(Opinion).where(Opinion.id == opinion.id)
                            .values(agree_count=Opinion.agree_count + 1)

@@ -11,11 +11,10 @@ import pytest
 
 from deliberation.extensions import db, limiter
 from tests import factories
-from tests.conftest import Client, make_app
+from tests.conftest import REDIS_URL, Client, make_app
 from tests.meetings.conftest import accepted_matter, meeting_of  # noqa: F401,F811  (fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS = "redis://127.0.0.1:6379/2"
 
 
 @pytest.fixture
@@ -78,21 +77,6 @@ def test_a_locked_member_still_checks_in_by_code(limited, world, meeting_of):  #
     assert r.status_code == 302, r.get_data(as_text=True)[:300]
 
 
-@pytest.fixture
-def redis_db():
-    redis = pytest.importorskip("redis")
-    client = redis.Redis.from_url(REDIS)
-    try:
-        client.flushdb()
-    except redis.exceptions.ConnectionError:
-        pytest.skip("no Redis at 127.0.0.1:6379")
-    saved = (limiter._storage, limiter._limiter)
-    yield client
-    client.flushdb()
-    # The limiter is one object per process: give the suite its memory storage back.
-    limiter._storage, limiter._limiter = saved
-
-
 OTHER_WORKER = textwrap.dedent("""
     import sys
     from deliberation import create_app
@@ -114,12 +98,12 @@ def test_with_redis_the_count_is_shared_by_workers(redis_db, database_url, tmp_p
     """Five failures in another process (another gunicorn worker) lock the account here."""
     phone = world.resident_a.phone
     db.session.commit()  # the other process needs the database's write lock
-    done = subprocess.run([sys.executable, "-c", OTHER_WORKER, database_url, str(tmp_path), REDIS,
+    done = subprocess.run([sys.executable, "-c", OTHER_WORKER, database_url, str(tmp_path), REDIS_URL,
                            phone], cwd=ROOT, capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == str([422] * 5)
-    here = make_app(database_url, tmp_path_factory, RATELIMIT_STORAGE_URI=REDIS,
+    here = make_app(database_url, tmp_path_factory, RATELIMIT_STORAGE_URI=REDIS_URL,
                     LOGIN_ACCOUNT_LIMIT="5 per 15 minutes")
     here.test_client_class = Client
     c = here.test_client()
@@ -134,11 +118,11 @@ def test_redis_url_is_used_for_the_limits_when_no_storage_is_named(tmp_path, mon
 
     saved = (limiter._storage, limiter._limiter)
     monkeypatch.delenv("RATELIMIT_STORAGE_URI", raising=False)
-    monkeypatch.setenv("REDIS_URL", REDIS)
+    monkeypatch.setenv("REDIS_URL", REDIS_URL)
     try:
         app = create_app({"TESTING": True, "SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path),
                           "SQLALCHEMY_DATABASE_URI": "sqlite://"})
-        assert app.config["RATELIMIT_STORAGE_URI"] == REDIS
+        assert app.config["RATELIMIT_STORAGE_URI"] == REDIS_URL
         assert type(limiter._storage).__name__.startswith("Redis")
     finally:
         limiter._storage, limiter._limiter = saved

@@ -17,11 +17,10 @@ from deliberation.accounts.models import User
 from deliberation.accounts.sms_login import SmsCode
 from deliberation.core import audit
 from deliberation.core import time as clock
-from deliberation.extensions import db, limiter
+from deliberation.extensions import db
 from deliberation.notifications import sms
-from tests.conftest import Client, make_app
+from tests.conftest import REDIS_URL, Client, make_app
 
-REDIS = "redis://127.0.0.1:6379/2"
 UNKNOWN = "13900001111"
 
 
@@ -282,28 +281,14 @@ def test_the_console_provider_logs_the_text(app, caplog):
     assert info.value.permanent
 
 
-@pytest.fixture
-def redis_db():
-    redis = pytest.importorskip("redis")
-    client = redis.Redis.from_url(REDIS)
-    try:
-        client.flushdb()
-    except redis.exceptions.ConnectionError:
-        pytest.skip("no Redis at 127.0.0.1:6379")
-    saved = (limiter._storage, limiter._limiter)
-    yield client
-    client.flushdb()
-    limiter._storage, limiter._limiter = saved
-
-
 def test_on_redis_the_per_number_limit_is_shared(redis_db, database_url, tmp_path_factory, world,
                                                   outbox):
     """Two app instances (two workers) on one Redis: the second code within a minute is refused."""
     db.session.commit()
-    first = make_app(database_url, tmp_path_factory, RATELIMIT_STORAGE_URI=REDIS)
+    first = make_app(database_url, tmp_path_factory, RATELIMIT_STORAGE_URI=REDIS_URL)
     first.test_client_class = Client
     assert _ask(first.test_client(), world.resident_a.phone, "10.0.0.1").status_code == 302
-    second = make_app(database_url, tmp_path_factory, RATELIMIT_STORAGE_URI=REDIS)
+    second = make_app(database_url, tmp_path_factory, RATELIMIT_STORAGE_URI=REDIS_URL)
     second.test_client_class = Client
     assert _ask(second.test_client(), world.resident_a.phone, "10.0.0.2").status_code == 429
     assert any(k.startswith(b"LIMITS") or b"sms-code-phone" in k for k in redis_db.keys("*"))

@@ -6,15 +6,13 @@ share one database. Screenshots go to `test-artifacts/screenshots/`.
 
 from __future__ import annotations
 
-import contextvars
 import os
 import shutil
-import socket
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
+
+from tests.parallel import served
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -42,16 +40,8 @@ def _test_thread_reads_deferred():
 
 @pytest.fixture(scope="session")
 def live_server(app):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    # A fresh context: requests must not see the test's app context.
-    thread = threading.Thread(target=contextvars.Context().run, args=(server.serve_forever,),
-                              daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
+    with served(app) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="session")

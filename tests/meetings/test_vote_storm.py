@@ -4,24 +4,20 @@ and votes that arrive after the close are refused (even when the close races the
 
 from __future__ import annotations
 
-import contextvars
 import http.client
 import random
 import re
-import socket
-import threading
 import urllib.parse
 from collections import Counter
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from deliberation.directory.models import Body, BodyKind, BodyRole, Membership
 from deliberation.extensions import db
 from deliberation.meetings.models import AgendaItem, Meeting, Vote
 from tests import factories
-from tests.parallel import together
+from tests.parallel import served, together
 
 from .conftest import accepted_matter
 
@@ -30,15 +26,8 @@ VOTERS = 200
 
 @pytest.fixture
 def server(app):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = make_server("127.0.0.1", port, app, threaded=True)
-    srv.daemon_threads = True
-    thread = threading.Thread(target=contextvars.Context().run, args=(srv.serve_forever,), daemon=True)
-    thread.start()
-    yield port
-    srv.shutdown()
+    with served(app) as port:
+        yield port
 
 
 

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 
 import pytest
 from aiosmtpd.controller import Controller
 
 from deliberation.core import time as clock
+from tests.parallel import free_port
 
-# Two runs at once (SQLite and PostgreSQL) each get their own port.
-SMTP_PORT = 5126 if os.environ.get("TEST_DATABASE_URL") else 5125
 DAYTIME = datetime(2026, 12, 3, 2, 0)  # 10:00 in Asia/Shanghai
 
 
@@ -20,6 +18,7 @@ class Inbox:
 
     def __init__(self) -> None:
         self.messages: list = []
+        self.port = 0
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.startswith("refuse"):
@@ -39,8 +38,10 @@ class Inbox:
 @pytest.fixture(scope="session")
 def smtp_server():
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=SMTP_PORT)
+    # A free port: runs at once (SQLite and PostgreSQL, or several workers) never collide.
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
+    inbox.port = controller.port
     yield inbox
     controller.stop()
 
@@ -49,7 +50,7 @@ def smtp_server():
 def inbox(smtp_server, app, monkeypatch):
     smtp_server.messages.clear()
     monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
-    monkeypatch.setitem(app.config, "MAIL_PORT", SMTP_PORT)
+    monkeypatch.setitem(app.config, "MAIL_PORT", smtp_server.port)
     monkeypatch.setitem(app.config, "MAIL_FROM", "议事厅 <noreply@yishi.test>")
     return smtp_server
 

@@ -10,8 +10,7 @@ from deliberation.extensions import db
 from deliberation.matters import workflow
 from deliberation.notifications import preferences
 from deliberation.notifications.models import Delivery, SmsConsoleMessage
-
-REDIS = "redis://127.0.0.1:6379/1"
+from tests.conftest import REDIS_URL
 
 
 @pytest.fixture
@@ -19,10 +18,10 @@ def redis_queue(app, monkeypatch):
     from redis import Redis
 
     try:
-        Redis.from_url(REDIS).ping()
+        Redis.from_url(REDIS_URL).ping()
     except Exception:  # pragma: no cover
         pytest.skip("no Redis at 127.0.0.1:6379")
-    monkeypatch.setitem(app.config, "REDIS_URL", REDIS)
+    monkeypatch.setitem(app.config, "REDIS_URL", REDIS_URL)
     monkeypatch.setitem(app.config, "RQ_QUEUE_PREFIX", "d12-test:")
     from deliberation.notifications import worker
 
