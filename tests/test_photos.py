@@ -21,6 +21,28 @@ def jpeg_with_gps(width=3000, height=2000) -> bytes:
     return buffer.getvalue()
 
 
+FILED_TITLE = "3 栋门口积水"
+
+
+def filing_with_photo(world, submit_token: str) -> dict:
+    """The new-matter form with one GPS-tagged phone photo, as a resident posts it."""
+    return {"title": FILED_TITLE, "description": "下雨就积水，老人出门不便。",
+            "category_id": str(world.categories[0].id), "place": "3 栋", "submit_token": submit_token,
+            "photos": (io.BytesIO(jpeg_with_gps(800, 600)), "IMG_0001.jpg")}
+
+
+def filed_photo_key():
+    """The matter `filing_with_photo` filed, and the storage key of its photo."""
+    from sqlalchemy import select
+
+    from deliberation.extensions import db
+    from deliberation.matters.models import Matter, MatterPhoto
+
+    matter = db.session.scalar(select(Matter).where(Matter.title == FILED_TITLE))
+    key = db.session.scalar(select(MatterPhoto.file_key).where(MatterPhoto.matter_id == matter.id))
+    return matter, key
+
+
 def test_reencodes_strips_exif_and_downscales(app):
     raw = jpeg_with_gps()
     assert Image.open(io.BytesIO(raw)).getexif().get(0x8825)  # the fixture really has GPS

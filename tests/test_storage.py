@@ -7,17 +7,16 @@ import io
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from deliberation.core import photos
 from deliberation.core.storage import LocalStorage, S3Storage, storage
 from deliberation.extensions import db, limiter
-from deliberation.matters.models import Matter, MatterPhoto
+from deliberation.matters.models import MatterPhoto
 
 from . import s3server
 from .conftest import Client, make_app
 from .factories import PASSWORD
-from .test_photos import jpeg_with_gps
+from .test_photos import filed_photo_key, filing_with_photo, jpeg_with_gps
 
 
 @pytest.fixture
@@ -47,15 +46,10 @@ def test_a_filed_photo_lands_in_the_bucket_and_is_streamed_after_the_check(s3_ap
     client = s3_app.test_client()
     assert client.post_form("/login", {"phone": world.resident_a.phone,
                                        "password": PASSWORD}).status_code == 302
-    response = client.post_form("/matters/new", {
-        "title": "3 栋门口积水", "description": "下雨就积水，老人出门不便。",
-        "category_id": str(world.categories[0].id), "place": "3 栋",
-        "submit_token": "s3-test-token-0123456789",
-        "photos": (io.BytesIO(jpeg_with_gps(800, 600)), "IMG_0001.jpg")},
-        content_type="multipart/form-data")
+    response = client.post_form("/matters/new", filing_with_photo(world, "s3-test-token-0123456789"),
+                                content_type="multipart/form-data")
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
-    matter = db.session.scalar(select(Matter).where(Matter.title == "3 栋门口积水"))
-    key = db.session.scalar(select(MatterPhoto.file_key).where(MatterPhoto.matter_id == matter.id))
+    matter, key = filed_photo_key()
     assert _bucket_names(s3_app) == {f"street/{key}.jpg", f"street/{key}_t.jpg"}
     assert not (Path(s3_app.instance_path) / "uploads").exists()
 

@@ -8,21 +8,18 @@ are in the bucket; the live meeting screens poll a version kept in the database.
 
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from deliberation import config as app_config
-from deliberation.extensions import db, limiter
-from deliberation.matters.models import Matter, MatterPhoto
+from deliberation.extensions import limiter
 
 from . import s3server
 from .conftest import REDIS_URL, Client, make_app
 from .factories import PASSWORD
-from .test_photos import jpeg_with_gps
+from .test_photos import filed_photo_key, filing_with_photo
 
 
 @pytest.fixture
@@ -80,14 +77,10 @@ def test_one_user_across_two_nodes(nodes, world):
     # File a matter with a photo on A; B serves the photo.
     form = browser.on(1).get("/matters/new").get_data(as_text=True)
     filed = browser.on(0).post("/matters/new", data={
-        "csrf_token": _token(form), "title": "3 栋门口积水", "description": "下雨就积水，老人出门不便。",
-        "category_id": str(world.categories[0].id), "place": "3 栋",
-        "submit_token": "two-nodes-token-0123456789",
-        "photos": (io.BytesIO(jpeg_with_gps(800, 600)), "IMG_0001.jpg")},
+        "csrf_token": _token(form), **filing_with_photo(world, "two-nodes-token-0123456789")},
         content_type="multipart/form-data")
     assert filed.status_code == 302, filed.get_data(as_text=True)[:500]
-    matter = db.session.scalar(select(Matter).where(Matter.title == "3 栋门口积水"))
-    key = db.session.scalar(select(MatterPhoto.file_key).where(MatterPhoto.matter_id == matter.id))
+    matter, key = filed_photo_key()
     served = browser.on(1).get(f"/matters/{matter.id}/photos/{key}.jpg")
     assert served.status_code == 200 and served.data.startswith(b"\xff\xd8")
     assert not any((Path(p) / "uploads").exists() for p in (a.instance_path, b.instance_path))

@@ -23,7 +23,7 @@ from deliberation.matters.models import Cosign, Matter, MatterPhoto
 from deliberation.matters.states import MatterState
 from deliberation.opinions.models import Opinion
 from deliberation.tracking.models import ProgressReport, ReportPhoto, Spending
-from tests.test_photos import jpeg_with_gps
+from tests.test_photos import FILED_TITLE, filing_with_photo, jpeg_with_gps
 from tests.tracking.conftest import add_implementer, assign, put_in
 
 
@@ -32,12 +32,10 @@ def _photo() -> tuple[io.BytesIO, str]:
 
 
 def _filing(world):
-    data = {"title": "3 栋门口积水", "description": "下雨就积水，老人出门不便。",
-            "category_id": str(world.categories[0].id), "place": "3 栋",
-            "submit_token": "lock-test-token-0123456789", "photos": _photo()}
+    data = filing_with_photo(world, "lock-test-token-0123456789")
 
     def attached() -> bool:
-        matter = db.session.scalar(select(Matter).where(Matter.title == "3 栋门口积水"))
+        matter = db.session.scalar(select(Matter).where(Matter.title == FILED_TITLE))
         return matter is not None and db.session.scalar(
             select(func.count()).select_from(MatterPhoto).where(MatterPhoto.matter_id == matter.id)) == 1
 

@@ -263,19 +263,10 @@ def test_keyset_pages_have_every_opinion_once(world, app, client, matter):
 
 def test_opening_the_vote_in_a_meeting_closes_opinions(world, login, matter):
     """The real plug: a vote opened on the matter's agenda item closes its opinions."""
-    from deliberation.core.time import utcnow
     from deliberation.meetings import debate, voting
-    from deliberation.meetings import services as meetings
 
     a = login(world.resident_a)
-    meeting = meetings.create_meeting(world.chair_a, body_ids=[world.committee_a.id], title="议事会",
-                                      starts_at=utcnow(), place="活动室", mode="in_person",
-                                      chair_id=world.chair_a.id, recorder_id=world.recorder_a.id)
-    item = meetings.add_item(meeting, matter, world.chair_a)
-    meetings.publish(meeting, world.chair_a)
-    meetings.start(meeting, world.chair_a)
-    for member in (world.chair_a, world.recorder_a, world.member_a):
-        meetings.check_in(meeting, member)
+    _, item = _meeting_with(world, matter, "议事会")
     debate.open_debate(item, world.chair_a)
     db.session.commit()
     assert post(a, matter, stance="for", text="讨论时说一句").status_code == 303

@@ -56,20 +56,15 @@ def cosign(matter_id: int):
     return _answer(matter, message)
 
 
-@bp.post("/<int:matter_id>/follow")
+@bp.post("/<int:matter_id>/follow", endpoint="follow", defaults={"on": True})
+@bp.post("/<int:matter_id>/unfollow", endpoint="unfollow", defaults={"on": False})
 @login_required
-def follow(matter_id: int):
+def follow_or_unfollow(matter_id: int, on: bool):
     matter = visible_matter(matter_id)
     _checked_form()
-    follows.follow(matter, current_user.id)
-    return _answer(matter, _("已关注。议题有进展时会通知您。"))
-
-
-@bp.post("/<int:matter_id>/unfollow")
-@login_required
-def unfollow(matter_id: int):
-    matter = visible_matter(matter_id)
-    _checked_form()
+    if on:
+        follows.follow(matter, current_user.id)
+        return _answer(matter, _("已关注。议题有进展时会通知您。"))
     follows.unfollow(matter, current_user.id)
     return _answer(matter, _("已取消关注。"))
 
