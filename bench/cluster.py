@@ -45,7 +45,7 @@ from collections import Counter
 from pathlib import Path
 
 import load
-from harness import DEFAULT_PG, cookie_for, database_url, migrate_and_configure, seed
+from harness import DEFAULT_PG, Processes, cookie_for, database_url, migrate_and_configure, seed
 from uploads import multipart
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,50 +85,6 @@ def note(start: float, status, what: str, upstream: str | None) -> None:
 
 
 # --- processes ------------------------------------------------------------------------------
-
-class Cluster:
-    """Every process this script starts, each in its own session; `stop()` ends them all."""
-
-    def __init__(self, tmp: Path):
-        self.tmp = tmp
-        self.procs: dict[str, subprocess.Popen] = {}
-
-    def start(self, name: str, cmd: list[str], env: dict | None = None) -> subprocess.Popen:
-        log = open(self.tmp / f"{name}.log", "wb")  # noqa: SIM115 (closed with the process)
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
-        log.close()
-        self.procs[name] = proc
-        return proc
-
-    def log_tail(self, name: str, lines: int = 15) -> str:
-        path = self.tmp / f"{name}.log"
-        text = path.read_text(errors="replace") if path.exists() else ""
-        return "\n".join(text.splitlines()[-lines:])
-
-    def kill_group(self, name: str, sig: int = signal.SIGKILL) -> None:
-        proc = self.procs[name]
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            pass
-
-    def stop(self) -> None:
-        for name, proc in reversed(list(self.procs.items())):
-            if proc.poll() is None:
-                self.kill_group(name, signal.SIGTERM)
-        for name, proc in reversed(list(self.procs.items())):
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.kill_group(name, signal.SIGKILL)
-                proc.wait(5)
-            # Workers of a group whose leader is gone (SIGKILL of the group reaches them too).
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-
 
 def port_free(port: int) -> bool:
     with socket.socket() as s:
@@ -198,7 +154,7 @@ def write_nginx_conf(tmp: Path, nodes: list[int], body_limit: int) -> Path:
     return path
 
 
-def reload_nginx(cluster: Cluster, tmp: Path, nodes: list[int], body_limit: int) -> None:
+def reload_nginx(cluster: Processes, tmp: Path, nodes: list[int], body_limit: int) -> None:
     conf = write_nginx_conf(tmp, nodes, body_limit)
     subprocess.run([NGINX_BIN, "-t", "-q", "-p", str(tmp), "-e", str(tmp / "nginx-error.log"),
                     "-c", str(conf)], check=True)
@@ -277,7 +233,7 @@ def voter(item_id: int, user_id: int, cookie: str, token: str, stop_at: float, v
 
 
 def run_phase(name: str, info: dict, voters_creds: dict, item_id: int, votes: Votes, args,
-              cluster: Cluster, kill: str | None = None) -> dict:
+              cluster: Processes, kill: str | None = None) -> dict:
     FIVES.clear()
     UPSTREAMS.clear()
     tally = load.Tally()
@@ -476,7 +432,7 @@ def main() -> int:
         return 1
     t0 = time.monotonic()
     tmp = Path(tempfile.mkdtemp(prefix="cluster-"))
-    cluster = Cluster(tmp)
+    cluster = Processes(tmp)
 
     def stop_on_signal(signum, _frame):
         raise SystemExit(f"stopped by signal {signum}")
@@ -509,7 +465,7 @@ def main() -> int:
     return 1 if problems else 0
 
 
-def rehearse(args, tmp: Path, cluster: Cluster, t0: float) -> list[str]:
+def rehearse(args, tmp: Path, cluster: Processes, t0: float) -> list[str]:
     import boto3
     import redis
 

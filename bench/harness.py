@@ -1,6 +1,7 @@
 """What the live-server benchmarks share: a fresh migrated database, a seeded meeting with an
 open vote, signed-in cookies made without logging in, gunicorn on a free loopback port, and
-the numbers (percentiles). `vote_storm.py`, `uploads.py` and `load.py` use it.
+the numbers (percentiles), and `Processes` (process groups to start, kill and stop).
+`vote_storm.py`, `uploads.py`, `load.py`, `cluster.py` and `delivery.py` use it.
 """
 
 from __future__ import annotations
@@ -154,6 +155,51 @@ def gunicorn(env: dict[str, str], workers: int, threads: int) -> Iterator[int]:
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(15)
+
+
+class Processes:
+    """Every process a benchmark starts, each in its own session (process group); `stop()` ends
+    them all, the whole group of each."""
+
+    def __init__(self, tmp: Path):
+        self.tmp = tmp
+        self.procs: dict[str, subprocess.Popen] = {}
+
+    def start(self, name: str, cmd: list[str], env: dict | None = None) -> subprocess.Popen:
+        log = open(self.tmp / f"{name}.log", "wb")  # noqa: SIM115 (closed with the process)
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        log.close()
+        self.procs[name] = proc
+        return proc
+
+    def log_tail(self, name: str, lines: int = 15) -> str:
+        path = self.tmp / f"{name}.log"
+        text = path.read_text(errors="replace") if path.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def kill_group(self, name: str, sig: int = signal.SIGKILL) -> None:
+        proc = self.procs[name]
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            pass
+
+    def stop(self) -> None:
+        for name, proc in reversed(list(self.procs.items())):
+            if proc.poll() is None:
+                self.kill_group(name, signal.SIGTERM)
+        for name, proc in reversed(list(self.procs.items())):
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill_group(name, signal.SIGKILL)
+                proc.wait(5)
+            # Workers of a group whose leader is gone (SIGKILL of the group reaches them too).
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
 
 
 def percentile(values: list[float], p: float) -> float:
