@@ -95,11 +95,19 @@ def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
     return int(data["u"]), str(data["g"])
 
 
+def out_id(delivery: Delivery, attempt: int) -> str:
+    """Our id of one attempt of a delivery, given to the provider with the message."""
+    return f"d{delivery.id}-{attempt}"
+
+
 class InAppChannel:
     name = "in_app"
 
     def send(self, delivery: Delivery, note: Notification, user) -> str:
         return f"notification-{note.id}"
+
+    def find(self, delivery: Delivery, user, attempt: int, days: list) -> str | None:
+        return None
 
 
 class SmsChannel:
@@ -112,9 +120,17 @@ class SmsChannel:
         template, params = (("notice", {"title": title[:20], "event": event[:60]}) if title
                             else ("notice_plain", {"event": event[:70]}))
         try:
-            return sms.provider().send(user.phone, template, params)
+            return sms.provider().send(user.phone, template, params,
+                                       out_id=out_id(delivery, delivery.attempts))
         except sms.SmsError as exc:
             raise DeliveryError(str(exc), permanent=exc.permanent) from None
+
+    def find(self, delivery: Delivery, user, attempt: int, days: list) -> str | None:
+        """Did the provider accept attempt `attempt` (whose worker died before recording)?"""
+        try:
+            return sms.provider().find(user.phone, out_id(delivery, attempt), days)
+        except sms.SmsError as exc:
+            raise DeliveryError(f"asking the provider: {exc}", permanent=False) from None
 
 
 class EmailChannel:
@@ -147,6 +163,11 @@ class EmailChannel:
                 msg.add_attachment(file.data, maintype=file.maintype, subtype=file.subtype,
                                    filename=file.filename, params=file.params)
         return msg
+
+    def find(self, delivery: Delivery, user, attempt: int, days: list) -> str | None:
+        # SMTP keeps no record to ask: an email whose worker died after the server took it
+        # and before the answer was recorded goes again (at least once).
+        return None
 
     def send(self, delivery: Delivery, note: Notification, user) -> str:
         address = preferences.choice(user).email

@@ -37,13 +37,17 @@ class DeliveryState:
     """The states of an outbox row (a CHECK constraint keeps the column to these)."""
 
     PENDING = "pending"        # due at next_attempt_at (a first try or a retry)
+    # Claimed by a worker until next_attempt_at (its lease). Still "sending" when the lease has
+    # run out means the worker died before it recorded an answer: the next claim first asks
+    # the provider whether that attempt's message went out.
+    SENDING = "sending"
     HELD = "held"              # waiting on purpose: quiet hours (until 08:00) or the daily digest
     SENT = "sent"
     FAILED = "failed"          # refused for good by the provider, or out of attempts
     SUPPRESSED = "suppressed"  # not sent by design: no verified phone, no address, unsubscribed
 
-    ALL = (PENDING, HELD, SENT, FAILED, SUPPRESSED)
-    LABELS = {PENDING: "待发送", HELD: "暂缓", SENT: "已发送", FAILED: "发送失败",
+    ALL = (PENDING, SENDING, HELD, SENT, FAILED, SUPPRESSED)
+    LABELS = {PENDING: "待发送", SENDING: "发送中", HELD: "暂缓", SENT: "已发送", FAILED: "发送失败",
               SUPPRESSED: "未发送"}
 
 
@@ -69,7 +73,7 @@ class Delivery(db.Model):
 
     __table_args__ = (
         UniqueConstraint("notification_id", "channel", name="uq_delivery_notification_channel"),
-        CheckConstraint("state IN ('pending', 'held', 'sent', 'failed', 'suppressed')",
+        CheckConstraint("state IN ('pending', 'sending', 'held', 'sent', 'failed', 'suppressed')",
                         name="delivery_state"),
         CheckConstraint("channel IN ('email', 'sms')", name="delivery_channel"),
         Index("ix_delivery_due", "state", "next_attempt_at"),

@@ -18,7 +18,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Protocol
 
 from flask import current_app
@@ -49,7 +49,14 @@ class SmsError(Exception):
 class SmsProvider(Protocol):
     name: str
 
-    def send(self, phone: str, template: str, params: dict[str, str]) -> str: ...
+    def send(self, phone: str, template: str, params: dict[str, str],
+             out_id: str | None = None) -> str:
+        """Send one message; returns the provider's message id. `out_id` is ours (a delivery's
+        attempt), kept by the provider with the message so that `find` can look for it."""
+
+    def find(self, phone: str, out_id: str, days: list[date]) -> str | None:
+        """The provider's id of a message it accepted for `phone` with `out_id` on one of
+        `days` (street dates), or None: asked when a worker died before recording an answer."""
 
 
 def render(template: str, params: dict[str, str]) -> str:
@@ -65,7 +72,8 @@ class ConsoleProvider:
 
     name = "console"
 
-    def send(self, phone: str, template: str, params: dict[str, str]) -> str:
+    def send(self, phone: str, template: str, params: dict[str, str],
+             out_id: str | None = None) -> str:
         from ..extensions import db
         from .models import SmsConsoleMessage
 
@@ -76,6 +84,10 @@ class ConsoleProvider:
         db.session.flush()
         log.info("SMS (console) to %s: %s", phone, text)
         return message_id
+
+    def find(self, phone: str, out_id: str, days: list[date]) -> str | None:
+        # Its messages commit with the delivery's result: a worker that died left none.
+        return None
 
 
 # Aliyun error codes that retrying cannot fix (the number, the template or the account).
@@ -123,42 +135,71 @@ class AliyunProvider:
                            f"(set ALIYUN_SMS_TEMPLATE_{template.upper()})", permanent=True)
         return code
 
-    def query(self, phone: str, template: str, params: dict[str, str]) -> dict[str, str]:
+    def query(self, phone: str, template: str, params: dict[str, str],
+              out_id: str | None = None) -> dict[str, str]:
+        """The signed query of a SendSms call."""
+        values = {"PhoneNumbers": phone, "SignName": self.sign_name,
+                  "TemplateCode": self.template_code(template),
+                  "TemplateParam": json.dumps(params, ensure_ascii=False, separators=(",", ":"))}
+        if out_id:
+            values["OutId"] = out_id
+        return self.signed("SendSms", values)
+
+    def signed(self, action: str, values: dict[str, str]) -> dict[str, str]:
         query = {
-            "AccessKeyId": self.key_id, "Action": "SendSms", "Format": "JSON",
-            "PhoneNumbers": phone, "RegionId": self.region, "SignName": self.sign_name,
-            "SignatureMethod": "HMAC-SHA1", "SignatureNonce": uuid.uuid4().hex,
-            "SignatureVersion": "1.0", "TemplateCode": self.template_code(template),
-            "TemplateParam": json.dumps(params, ensure_ascii=False, separators=(",", ":")),
+            "AccessKeyId": self.key_id, "Action": action, "Format": "JSON",
+            "RegionId": self.region, "SignatureMethod": "HMAC-SHA1",
+            "SignatureNonce": uuid.uuid4().hex, "SignatureVersion": "1.0",
             "Timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "Version": "2017-05-25",
+            "Version": "2017-05-25", **values,
         }
         query["Signature"] = aliyun_signature(query, self.secret)
         return query
 
-    def send(self, phone: str, template: str, params: dict[str, str]) -> str:
+    def call(self, query: dict[str, str]) -> dict:
+        """GET the endpoint with a signed query; the JSON answer (an SmsError if none came)."""
         if not (self.key_id and self.secret and self.sign_name):
             raise SmsError("Aliyun SMS is not configured (ALIYUN_SMS_ACCESS_KEY_ID, "
                            "ALIYUN_SMS_ACCESS_KEY_SECRET, ALIYUN_SMS_SIGN_NAME)", permanent=True)
-        url = self.endpoint + "?" + urllib.parse.urlencode(self.query(phone, template, params),
-                                                           quote_via=urllib.parse.quote)
+        url = self.endpoint + "?" + urllib.parse.urlencode(query, quote_via=urllib.parse.quote)
         if urllib.parse.urlsplit(url).scheme not in ("https", "http"):
             raise SmsError(f"ALIYUN_SMS_ENDPOINT must be an http(s) URL: {self.endpoint!r}",
                            permanent=True)
         try:
             # The scheme is checked just above (no file: or custom schemes).
             with urllib.request.urlopen(url, timeout=self.timeout) as response:  # noqa: S310  # nosec B310
-                body = json.loads(response.read().decode("utf-8"))
+                return json.loads(response.read().decode("utf-8"))
         except urllib.error.HTTPError as exc:
             body = _json_or_empty(exc.read())
             if not body.get("Code"):
                 raise SmsError(f"Aliyun HTTP {exc.code}", permanent=False) from None
+            return body
         except (OSError, ValueError) as exc:
             raise SmsError(f"Aliyun unreachable: {exc}", permanent=False) from None
+
+    def send(self, phone: str, template: str, params: dict[str, str],
+             out_id: str | None = None) -> str:
+        body = self.call(self.query(phone, template, params, out_id))
         code = body.get("Code")
         if code == "OK":
             return str(body.get("BizId") or body.get("RequestId"))
         raise SmsError(f"Aliyun {code}: {body.get('Message')}", permanent=code in ALIYUN_PERMANENT)
+
+    def find(self, phone: str, out_id: str, days: list[date]) -> str | None:
+        """QuerySendDetails for each day (up to 50 messages to the number a day, our OutId
+        among them); a message the provider failed to hand on (SendStatus 2) does not count."""
+        for day in days:
+            body = self.call(self.signed("QuerySendDetails", {
+                "PhoneNumber": phone, "SendDate": day.strftime("%Y%m%d"), "PageSize": "50",
+                "CurrentPage": "1"}))
+            if body.get("Code") != "OK":
+                raise SmsError(f"Aliyun {body.get('Code')}: {body.get('Message')}",
+                               permanent=False)
+            details = (body.get("SmsSendDetailDTOs") or {}).get("SmsSendDetailDTO") or []
+            for detail in details:
+                if detail.get("OutId") == out_id and int(detail.get("SendStatus") or 0) != 2:
+                    return f"out:{out_id}"
+        return None
 
 
 def _json_or_empty(raw: bytes) -> dict:

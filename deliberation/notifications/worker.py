@@ -2,8 +2,10 @@
 
     REDIS_URL set      after a commit that wrote deliveries, one job per due row goes to the
                        RQ queue `<prefix>deliveries`; `flask worker` runs RQ workers (any
-                       number, on any machine); `flask deliver --sweep` (cron, every minute)
-                       enqueues due rows again: retries, morning SMS, and rows whose job was lost.
+                       number, on any machine), each job up to DELIVERY_JOB_BATCH (20) rows;
+                       `flask deliver --sweep` (cron, every minute) enqueues rows due for longer
+                       than SWEEP_GRACE_SECONDS (60) whose job is gone: retries, morning SMS,
+                       rows of a worker that died, and rows whose job Redis lost.
     no Redis           `make run` delivers from a background thread in the dev server process;
                        `flask deliver` (cron) does the same once.
 
@@ -17,6 +19,7 @@ import os
 import sys
 import threading
 import time
+from datetime import timedelta
 
 import click
 from flask import Flask, current_app
@@ -44,30 +47,54 @@ def queue(app: Flask | None = None):
     return Queue(app.config.get("RQ_QUEUE_PREFIX", "") + "deliveries", connection=connection)
 
 
-def run_job(delivery_id: int) -> int:
-    """The RQ job: deliver one row (if it is still due) within the worker's app. The worker is
+def run_job(delivery_ids: int | list[int]) -> int:
+    """The RQ job: deliver its rows (those still due) within the worker's app. The worker is
     `flask worker`, which built the app (this package never builds one itself)."""
     if _job_app is None:
         raise RuntimeError("deliveries are run by `flask worker`, which sets up the app")
+    ids = [delivery_ids] if isinstance(delivery_ids, int) else list(delivery_ids)
     with _job_app.app_context():
-        return delivery.deliver_due(ids=[delivery_id], limit=1)
+        return delivery.deliver_due(ids=ids, limit=len(ids))
 
 
 _job_app: Flask | None = None
 
 
+def sweep_grace(app: Flask | None = None) -> timedelta:
+    return timedelta(seconds=float((app or current_app).config.get("SWEEP_GRACE_SECONDS", 60)))
+
+
 def enqueue_due(app: Flask | None = None, limit: int = 1000) -> int:
-    """Enqueue a job for every due row (the sweeper, and the after-commit hook)."""
-    ids = delivery.pending_ids(utcnow(), limit)
+    """The sweeper: enqueue jobs for rows due for longer than the grace whose job is gone.
+
+    A row a worker has had before (a retry after backoff, a claim whose worker died and whose
+    lease ran out) or held for the morning has no job left: it is always taken. A row no worker
+    has claimed yet still has the job its commit enqueued while the queue holds jobs; when the
+    queue is empty and such a row is due, its job was lost (Redis restarted, or was down at the
+    commit), and it is taken too. A job that finds its rows already sent does nothing."""
+    app = app or current_app._get_current_object()
+    q = queue(app)
+    ids = delivery.pending_ids(utcnow() - sweep_grace(app), limit, unclaimed=q.count == 0)
     db.session.rollback()
     enqueue(ids, app)
     return len(ids)
 
 
 def enqueue(ids: list[int], app: Flask | None = None) -> None:
+    """Jobs of up to DELIVERY_JOB_BATCH rows each, sent to Redis in one pipeline per 500 jobs
+    (a street-wide notice is 20,000 rows)."""
+    from rq import Queue
+
+    app = app or current_app._get_current_object()
     q = queue(app)
-    for delivery_id in ids:
-        q.enqueue(run_job, delivery_id, job_timeout=120, result_ttl=600, failure_ttl=86400)
+    size = int(app.config.get("DELIVERY_JOB_BATCH", 20))
+    batches = [ids[i:i + size] for i in range(0, len(ids), size)]
+    for start in range(0, len(batches), 500):
+        jobs = [Queue.prepare_data(run_job, (batch,), timeout=120, result_ttl=600, failure_ttl=86400)
+                for batch in batches[start:start + 500]]
+        with q.connection.pipeline() as pipe:
+            q.enqueue_many(jobs, pipeline=pipe)
+            pipe.execute()
 
 
 def _after_commit(session) -> None:
@@ -127,7 +154,7 @@ def init_app(app: Flask) -> None:
 def deliver_command(sweep: bool, limit: int) -> None:
     """Send due SMS and email (cron without Redis), or enqueue them (--sweep, with Redis)."""
     if sweep and redis_url():
-        click.echo(f"{enqueue_due(limit=limit)} delivery job(s) enqueued.")
+        click.echo(f"{enqueue_due(limit=limit)} delivery row(s) enqueued.")
         return
     total = 0
     while (sent := delivery.deliver_due(limit=min(limit, 100))) and total < limit:

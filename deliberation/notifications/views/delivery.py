@@ -23,7 +23,7 @@ from ..blueprint import bp
 from ..models import Delivery, DeliveryState, Notification, SmsConsoleMessage
 from .bell import kind_label
 
-SHOWN_STATES = ("sent", "failed", "held", "pending", "suppressed")
+SHOWN_STATES = ("sent", "failed", "held", "pending", "sending", "suppressed")
 
 
 @bp.get("/deliveries")
@@ -57,7 +57,7 @@ def resend(delivery_id: int):
     row = db.session.get(Delivery, delivery_id)
     if row is None:
         abort(404)
-    if row.state == DeliveryState.PENDING:
+    if row.state in (DeliveryState.PENDING, DeliveryState.SENDING):
         flash(gettext("这条通知已在等待发送。"), "info")
     else:
         before = row.state
