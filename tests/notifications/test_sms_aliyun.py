@@ -4,56 +4,30 @@ HMAC-SHA1 signature, the action and the template, and answers as Aliyun does."""
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
-from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
 from deliberation.notifications import sms
+from tests.fake_aliyun import fake_aliyun
+from tests.parallel import free_port
 
-PORT = 5131
 SECRET = "test-secret"
-
-
-class FakeAliyun(BaseHTTPRequestHandler):
-    answer: dict = {"Code": "OK", "Message": "OK", "BizId": "900619746936498440^0", "RequestId": "r1"}
-    seen: list = []
-
-    def do_GET(self):  # noqa: N802
-        query = dict(parse_qsl(urlsplit(self.path).query, keep_blank_values=True))
-        signature = query.pop("Signature")
-        ok = signature == sms.aliyun_signature(query, SECRET)
-        FakeAliyun.seen.append(query)
-        body = FakeAliyun.answer if ok else {"Code": "SignatureDoesNotMatch", "Message": "bad"}
-        raw = json.dumps(body).encode()
-        self.send_response(200 if ok else 400)
-        self.send_header("Content-Type", "application/json")
-        self.end_headers()
-        self.wfile.write(raw)
-
-    def log_message(self, *args):
-        pass
 
 
 @pytest.fixture(scope="module")
 def aliyun_server():
-    server = HTTPServer(("127.0.0.1", PORT), FakeAliyun)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield
-    server.shutdown()
+    with fake_aliyun(SECRET) as fake:
+        yield fake
 
 
 @pytest.fixture
 def aliyun(app, monkeypatch, aliyun_server):
     for key, value in {"SMS_PROVIDER": "aliyun", "ALIYUN_SMS_ACCESS_KEY_ID": "LTAItest",
                        "ALIYUN_SMS_ACCESS_KEY_SECRET": SECRET, "ALIYUN_SMS_SIGN_NAME": "社区议事厅",
-                       "ALIYUN_SMS_ENDPOINT": f"http://127.0.0.1:{PORT}/",
+                       "ALIYUN_SMS_ENDPOINT": aliyun_server.endpoint,
                        "ALIYUN_SMS_TEMPLATE_NOTICE": "SMS_100001"}.items():
         monkeypatch.setitem(app.config, key, value)
-    FakeAliyun.seen.clear()
-    FakeAliyun.answer = {"Code": "OK", "Message": "OK", "BizId": "900619746936498440^0"}
+    aliyun_server.reset()
     return sms.provider()
 
 
@@ -65,22 +39,22 @@ def test_signature_matches_aliyuns_documented_example():
     assert sms.aliyun_signature(params, "testsecret") == "OLeaidS1JvxuMvnyHOwuJ+uX5qY="
 
 
-def test_sends_with_a_valid_signature_and_returns_the_biz_id(aliyun):
+def test_sends_with_a_valid_signature_and_returns_the_biz_id(aliyun, aliyun_server):
     assert aliyun.name == "aliyun"
     biz_id = aliyun.send("13800000101", "notice", {"title": "路灯", "event": "已受理"})
     assert biz_id == "900619746936498440^0"
-    [query] = FakeAliyun.seen
+    [query] = aliyun_server.seen
     assert query["Action"] == "SendSms" and query["TemplateCode"] == "SMS_100001"
     assert query["SignName"] == "社区议事厅" and query["PhoneNumbers"] == "13800000101"
     assert json.loads(query["TemplateParam"]) == {"title": "路灯", "event": "已受理"}
 
 
-def test_an_invalid_number_is_permanent_and_throttling_is_not(aliyun):
-    FakeAliyun.answer = {"Code": "isv.MOBILE_NUMBER_ILLEGAL", "Message": "非法手机号"}
+def test_an_invalid_number_is_permanent_and_throttling_is_not(aliyun, aliyun_server):
+    aliyun_server.answer = {"Code": "isv.MOBILE_NUMBER_ILLEGAL", "Message": "非法手机号"}
     with pytest.raises(sms.SmsError) as err:
         aliyun.send("13800000101", "notice", {"title": "a", "event": "b"})
     assert err.value.permanent
-    FakeAliyun.answer = {"Code": "isv.BUSINESS_LIMIT_CONTROL", "Message": "触发流控"}
+    aliyun_server.answer = {"Code": "isv.BUSINESS_LIMIT_CONTROL", "Message": "触发流控"}
     with pytest.raises(sms.SmsError) as err:
         aliyun.send("13800000101", "notice", {"title": "a", "event": "b"})
     assert not err.value.permanent
@@ -97,7 +71,7 @@ def test_a_missing_template_code_or_bad_secret_is_permanent(aliyun, app, monkeyp
 
 
 def test_unreachable_is_retried(app, monkeypatch, aliyun):
-    monkeypatch.setitem(app.config, "ALIYUN_SMS_ENDPOINT", "http://127.0.0.1:5199/")
+    monkeypatch.setitem(app.config, "ALIYUN_SMS_ENDPOINT", f"http://127.0.0.1:{free_port()}/")
     with pytest.raises(sms.SmsError) as err:
         sms.provider().send("13800000101", "notice", {"title": "a", "event": "b"})
     assert not err.value.permanent
