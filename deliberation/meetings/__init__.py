@@ -51,4 +51,4 @@ def _ical(note):
     if meeting is None:
         return None
     ics = minutes.ical(meeting, url_for("meetings.detail", meeting_id=meeting.id, _external=True))
-    return Attachment(ics, "text", "calendar", "meeting.ics", {"method": "PUBLISH"})
+    return Attachment(ics, "text", "calendar", "meeting.ics", {"method": "PUBLISH", "charset": "utf-8"})

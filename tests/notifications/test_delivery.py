@@ -5,7 +5,7 @@ send each row once; permanent refusals fail for good, transient ones retry with 
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -179,3 +179,39 @@ def test_a_crashed_workers_claim_comes_due_again_after_the_lease(world, daytime)
     assert delivery.deliver_due(daytime + timedelta(minutes=1)) == 0
     assert delivery.deliver_due(daytime + delivery.LEASE) == 1
     assert db.session.scalar(select(Delivery.attempts)) == 2
+
+
+def test_a_meeting_notice_by_email_carries_the_meeting_as_an_ical_file(world, inbox, daytime):
+    import icalendar
+
+    from deliberation.meetings import services as meetings
+    from tests.meetings.conftest import accepted_matter
+
+    _opt_in(world.member_a, email="huang@example.cn", sms=set(), email_groups={"meetings"})
+    meeting = meetings.create_meeting(
+        world.chair_a, body_ids=[world.committee_a.id], title="幸福社区议事会",
+        starts_at=datetime(2026, 12, 10, 7, 0), place="社区活动中心", mode="in_person",
+        chair_id=world.chair_a.id, recorder_id=world.recorder_a.id)
+    meetings.add_item(meeting, accepted_matter(world), world.chair_a)
+    meetings.publish(meeting, world.chair_a)
+    db.session.commit()
+
+    delivery.deliver_due(daytime)
+    [mail] = [m for m in inbox.messages if m["To"].addresses[0].addr_spec == "huang@example.cn"]
+    [ics] = [part for part in mail.iter_attachments() if part.get_content_type() == "text/calendar"]
+    assert ics.get_filename() == "meeting.ics" and ics.get_param("method") == "PUBLISH"
+    assert ics.get_content_charset() == "utf-8"  # else clients read the Chinese title as ASCII
+    [event] = icalendar.Calendar.from_ical(ics.get_content()).walk("VEVENT")
+    assert str(event["SUMMARY"]) == "幸福社区议事会" and str(event["LOCATION"]) == "社区活动中心"
+    assert event.decoded("DTSTART") == datetime(2026, 12, 10, 7, 0, tzinfo=UTC)
+    assert str(event["STATUS"]) == "CONFIRMED" and "5 栋楼道灯坏了" in str(event["DESCRIPTION"])
+    assert str(event["URL"]).endswith(f"/meetings/{meeting.id}")
+
+
+def test_a_notice_without_a_meeting_has_no_attachment(world, inbox, daytime):
+    _opt_in(world.resident_a)
+    workflow.reject(world.matter(), world.chair_a, reason="不属于社区事务")
+    db.session.commit()
+    delivery.deliver_due(daytime)
+    [mail] = inbox.messages
+    assert list(mail.iter_attachments()) == []
