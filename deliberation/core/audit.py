@@ -48,6 +48,7 @@ GENESIS = "0" * 64
 LOCK_KEY = 728361  # the PostgreSQL advisory lock of the sealer (was the writers' lock)
 SEAL_BATCH = 500
 _PENDING = "audit_unsealed"  # Session.info key: this transaction recorded an entry
+_COMMITTED = "audit_committed"  # ... and committed: seal once the connection is back
 log = logging.getLogger(__name__)
 
 
@@ -190,15 +191,20 @@ def seal_quietly() -> int:
 
 @event.listens_for(Session, "after_commit")
 def _seal_after_commit(session: Session) -> None:
-    # A savepoint's release fires this too: wait for the real commit.
+    # A savepoint's release fires this too: wait for the real commit. The seal itself waits
+    # for the end of the transaction (below), when the session has given its connection back:
+    # sealing here would hold two of the pool's connections at once, and with as many threads
+    # as connections every committer would wait for a second one that never comes.
     if not session.in_nested_transaction() and session.info.pop(_PENDING, None):
-        seal_quietly()
+        session.info[_COMMITTED] = True
 
 
 @event.listens_for(Session, "after_transaction_end")
-def _forget_pending(session: Session, transaction) -> None:
-    if transaction.parent is None:  # rolled back (a commit has popped it already)
-        session.info.pop(_PENDING, None)
+def _seal_or_forget(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)  # rolled back (a commit has popped it already)
+        if session.info.pop(_COMMITTED, None):
+            seal_quietly()
 
 
 @dataclass
