@@ -96,11 +96,20 @@ def _init_extensions(app: Flask) -> None:
 
 def _init_packages(app: Flask) -> None:
     """Each package plugs into the spine; the boot fails if the wiring is incomplete."""
-    from . import matters, meetings, notifications, opinions, public, reminders, tracking
+    from . import (
+        matters,
+        meetings,
+        notifications,
+        opinions,
+        public,
+        reminders,
+        tracking,
+        volunteers,
+    )
     from .matters import spine
 
-
-    for package in (notifications, matters, meetings, tracking, opinions, public, reminders):
+    for package in (notifications, matters, meetings, tracking, opinions, volunteers, public,
+                    reminders):
         package.init_app(app)
     spine.check_wiring()
 
@@ -114,9 +123,10 @@ def _register_blueprints(app: Flask) -> None:
     from .opinions import blueprint as opinions
     from .public import blueprint as public
     from .tracking import blueprint as tracking
+    from .volunteers import blueprint as volunteers
 
     for package in (public, accounts, directory, matters, notifications, tracking, meetings,
-                    opinions):
+                    opinions, volunteers):
         package.register(app)
 
 

@@ -49,3 +49,11 @@ from .tracking.models import (  # noqa: F401
     ReportPhoto,
     Spending,
 )
+from .volunteers.models import (  # noqa: F401
+    PointsAccount,
+    PointsEntry,
+    Redemption,
+    ShopItem,
+    Signup,
+    VolunteerTask,
+)

@@ -31,6 +31,10 @@ class Street(db.Model):
     # community council) always; a street-level council (议事会 with no community, such as the
     # street's 联席会议) only when this is on. See `Meeting.deciding_communities`.
     council_decides: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The points rule the street publishes (志愿积分): points per confirmed hour of service, and
+    # how many days a points-shop redemption waits to be collected before it is refunded.
+    volunteer_points_per_hour: Mapped[int] = mapped_column(default=10, server_default="10")
+    redemption_days: Mapped[int] = mapped_column(default=7, server_default="7")
 
     __table_args__ = (
         CheckConstraint(

@@ -52,6 +52,7 @@ SECTIONS: dict[str, Section] = {}
 FACT_NAMES = frozenset({
     "vote_opened",      # (matter_id) -> bool: has the vote on its current agenda item opened? (meetings)
     "opinion_digests",  # (matter_ids) -> {matter_id: Digest}: residents' opinions summed up (opinions)
+    "work_phases",      # (matter_id) -> [(phase_id, label)]: the phases of its work plan (tracking)
 })
 FACTS: dict[str, Callable[..., Any]] = {}
 

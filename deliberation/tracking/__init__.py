@@ -34,6 +34,7 @@ def init_app(app: Flask) -> None:
     spine.register_guard("may_rectify", evaluation.rectify_problem)
     spine.register_clock_step(MatterState.IN_EVALUATION, spine.ClockStep(
         due=evaluation.needs_conclusion, move=evaluation.conclude))
+    spine.register_fact("work_phases", _work_phases)
     labels.register(LABELS)
     spine.register_section(spine.Section("tracking", 30, "tracking/_matter_section.html", _section))
 
@@ -42,3 +43,10 @@ def _section(matter, page: dict):
     from .blueprint import tracking_section
 
     return tracking_section(matter)
+
+
+def _work_phases(matter_id: int) -> list[tuple[int, str]]:
+    from .assignment import assignment_of
+
+    a = assignment_of(matter_id)
+    return [(p.id, str(p.phase.label)) for p in a.phases] if a is not None else []

@@ -57,6 +57,7 @@ def make_objects(world) -> dict:
     from deliberation.meetings import services as meetings
     from deliberation.opinions import services as opinions
     from deliberation.tracking import assignment, reports
+    from deliberation.volunteers import services as volunteers
     from tests.tracking.conftest import add_implementer
 
     def jpeg() -> io.BytesIO:
@@ -97,8 +98,14 @@ def make_objects(world) -> dict:
                       phase_dues=assignment.default_phase_dates(today, today + timedelta(days=30)))
     report = reports.add_report(working, world.extra["worker"], body="已进场施工。", percent=30,
                                 stored=reports.store_photos([(jpeg(), "work.jpg")]))
+    start = (utcnow() + timedelta(days=2)).replace(second=0, microsecond=0)
+    task = volunteers.open_task(working, world.extra["worker"], title="搬运器材", place="健身广场",
+                                starts_at=start, ends_at=start + timedelta(hours=2), capacity=5)
+    volunteers.sign_up(task, world.resident_a)
+    volunteers.add_item(world.shop_owner, organisation_id=world.shop.id, name="大米 5 斤",
+                        points_price=100, stock=5, collect_at="社工站服务大厅")
     db.session.commit()
-    return {"matter": matter, "matter_photo": matter_photo.key, "accepted": accepted,
+    return {"task": task, "matter": matter, "matter_photo": matter_photo.key, "accepted": accepted,
             "opinion": opinion, "meeting": meeting, "noticed": noticed, "working": working,
             "report_photo": report.photos[0].file_key}
 
@@ -223,6 +230,15 @@ ACCESS: dict[str, tuple] = {
     "/tracking/photos/<key>": (lambda w, o: f"/tracking/photos/{o['report_photo']}", PUBLIC),
     "/tracking/photos/<key>/thumb": (
         lambda w, o: f"/tracking/photos/{o['report_photo']}/thumb", PUBLIC),
+    # volunteers and the points shop
+    "/volunteers/matters/<int:matter_id>/tasks/new": (
+        lambda w, o: f"/volunteers/matters/{o['working'].id}/tasks/new", IMPLEMENTER_OR_STAFF),
+    "/volunteers/tasks/<int:task_id>": (lambda w, o: f"/volunteers/tasks/{o['task'].id}", PUBLIC),
+    "/volunteers/points": (lambda w, o: "/volunteers/points", LOGGED_IN),
+    "/volunteers/shop": (lambda w, o: "/volunteers/shop", PUBLIC),
+    "/volunteers/shop/new": (lambda w, o: "/volunteers/shop/new", GIVERS_OR_STAFF),
+    "/volunteers/handover": (lambda w, o: "/volunteers/handover", STAFF),
+    "/volunteers/adjust": (lambda w, o: "/volunteers/adjust", STAFF),
 }
 
 

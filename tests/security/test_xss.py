@@ -57,6 +57,9 @@ NOT_USER_TEXT = {
     "user.locale",  # zh_CN or en, a CHECK constraint
     "delivery.channel", "delivery.state", "delivery.provider_message_id",  # enums, provider ids
     "sms_console_message.message_id", "sms_console_message.template",
+    # volunteers and the points shop: states and generated codes
+    "signup.status", "points_entry.kind", "redemption.state", "redemption.code",
+    "volunteer_task.checkin_code",
 }
 # Fields that must be seen (escaped) on some page: proof the crawl reaches what it should.
 MUST_SHOW_FORMS = {"title", "description", "place", "display_name", "household", "name", "scope",

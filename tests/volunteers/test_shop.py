@@ -1,0 +1,182 @@
+"""The points ledger and the shop: no negative balance under parallel redemptions, stock taken
+once per item, a code handed over once, an expired redemption refunded once (tick run twice),
+adjustments by staff with a reason, every ledger entry audited."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import IntegrityError
+
+from deliberation.core import audit, clock
+from deliberation.core import time as frozen
+from deliberation.core.audit import AuditEntry
+from deliberation.extensions import db
+from deliberation.volunteers import services
+from deliberation.volunteers.models import PointsAccount, PointsEntry, Redemption, ShopItem
+from tests.parallel import post_together
+from tests.volunteers.conftest import give_points, shop_item
+
+
+def _redemptions(user=None) -> list[Redemption]:
+    query = select(Redemption).order_by(Redemption.id)
+    if user is not None:
+        query = query.where(Redemption.user_id == user.id)
+    return list(db.session.scalars(query))
+
+
+def _tick_expiry() -> int:
+    [job] = [j for j in clock.jobs() if j.name == "redemptions_expire"]
+    n = job.run(frozen.utcnow())
+    db.session.commit()
+    return n
+
+
+def test_a_resident_redeems_after_confirming_and_gets_a_code(world, login):
+    give_points(world, world.resident_a, 250)
+    item = shop_item(world, price=100, stock=2)
+    client = login(world.resident_a)
+    page = client.get("/volunteers/shop").get_data(as_text=True)
+    assert "大米 5 斤" in page and "您现有 250 分" in page
+    asked = client.post_form(f"/volunteers/shop/{item.id}/redeem", {})
+    assert asked.status_code == 200 and "用 100 积分兑换" in asked.get_data(as_text=True)
+    assert _redemptions() == []
+    done = client.post_form(f"/volunteers/shop/{item.id}/redeem", {"confirmed": "1"})
+    assert done.status_code == 302
+    [r] = _redemptions()
+    assert services.balance(world.resident_a.id) == 150 == services.ledger_sum(world.resident_a.id)
+    page = client.get("/volunteers/points").get_data(as_text=True)
+    assert r.code in page and "现有 150 分" in page and "-100" in page
+    db.session.expire_all()
+    assert db.session.get(ShopItem, item.id).stock == 1
+
+
+def test_not_enough_points_is_refused_in_plain_words(world, login):
+    give_points(world, world.resident_a, 50)
+    item = shop_item(world, price=100)
+    response = login(world.resident_a).post_form(f"/volunteers/shop/{item.id}/redeem",
+                                                 {"confirmed": "1"}, follow_redirects=True)
+    assert "积分不够：兑换需要 100 分，您现有 50 分" in response.get_data(as_text=True)
+    assert _redemptions() == [] and services.balance(world.resident_a.id) == 50
+    db.session.expire_all()
+    assert db.session.get(ShopItem, item.id).stock == 10  # the stock taken is given back
+
+
+def test_twenty_parallel_redemptions_never_overspend(world, login):
+    give_points(world, world.resident_a, 300)
+    item = shop_item(world, price=100, stock=50)
+    codes = post_together([login(world.resident_a) for _ in range(20)],
+                          f"/volunteers/shop/{item.id}/redeem", {"confirmed": "1"})
+    assert codes == [302] * 20
+    assert len(_redemptions()) == 3
+    assert services.balance(world.resident_a.id) == 0 == services.ledger_sum(world.resident_a.id)
+    db.session.expire_all()
+    assert db.session.get(ShopItem, item.id).stock == 47
+
+
+def test_twenty_residents_in_parallel_share_the_last_two_items(world, login):
+    from tests import factories
+
+    people = [factories.user(world.a) for _ in range(20)]
+    db.session.commit()
+    for u in people:
+        give_points(world, u, 100)
+    item = shop_item(world, price=100, stock=2)
+    post_together([login(u) for u in people], f"/volunteers/shop/{item.id}/redeem", {"confirmed": "1"})
+    assert len(_redemptions()) == 2
+    db.session.expire_all()
+    assert db.session.get(ShopItem, item.id).stock == 0
+    assert sorted(services.balance(u.id) for u in people) == [0, 0] + [100] * 18
+
+
+def test_the_database_refuses_a_negative_balance(world):
+    give_points(world, world.resident_a, 10)
+    with pytest.raises(IntegrityError):
+        db.session.execute(update(PointsAccount).where(PointsAccount.user_id == world.resident_a.id)
+                           .values(balance=-1))
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_a_code_is_handed_over_once_by_staff(world, login):
+    give_points(world, world.resident_a, 100)
+    item = shop_item(world, price=100)
+    r = services.redeem(item, world.resident_a)
+    db.session.commit()
+    assert login(world.resident_a).post_form("/volunteers/handover", {"code": r.code,
+                                                                      "confirmed": "1"}).status_code == 403
+    desk = login(world.staff)
+    asked = desk.post_form("/volunteers/handover", {"code": r.code.lower()})
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "大米 5 斤" in page and world.resident_a.display_name in page
+    codes = post_together([login(world.staff) for _ in range(5)], "/volunteers/handover",
+                          {"code": r.code, "confirmed": "1"})
+    assert sorted(codes) == [302] + [422] * 4
+    again = desk.post_form("/volunteers/handover", {"code": r.code, "confirmed": "1"})
+    assert again.status_code == 422 and "已经领取过了" in again.get_data(as_text=True)
+    unknown = desk.post_form("/volunteers/handover", {"code": "NOPE2345", "confirmed": "1"})
+    assert unknown.status_code == 422 and "没有这个兑换码" in unknown.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Redemption, r.id).state == "handed"
+    assert db.session.scalar(select(func.count(AuditEntry.id)).where(
+        AuditEntry.action == "redemption_handed")) == 1
+
+
+def test_an_uncollected_redemption_expires_and_is_refunded_once(world, login):
+    give_points(world, world.resident_a, 100)
+    item = shop_item(world, price=100, stock=1)
+    r = services.redeem(item, world.resident_a)
+    db.session.commit()
+    frozen.freeze(r.expires_at - timedelta(minutes=1))
+    assert _tick_expiry() == 0
+    frozen.freeze(r.expires_at + timedelta(minutes=1))
+    assert (_tick_expiry(), _tick_expiry()) == (1, 0)
+    db.session.expire_all()
+    assert db.session.get(Redemption, r.id).state == "expired"
+    assert db.session.get(ShopItem, item.id).stock == 1
+    assert services.balance(world.resident_a.id) == 100 == services.ledger_sum(world.resident_a.id)
+    kinds = db.session.scalars(select(PointsEntry.kind).order_by(PointsEntry.id)).all()
+    assert kinds == ["adjusted", "spent", "refunded"]
+    late = login(world.staff).post_form("/volunteers/handover", {"code": r.code, "confirmed": "1"})
+    assert late.status_code == 422 and "已过期" in late.get_data(as_text=True)
+    assert "逾期未领取" in login(world.resident_a).get("/notifications/").get_data(as_text=True)
+
+
+def test_staff_adjust_with_a_reason_and_never_below_zero(world, login):
+    desk = login(world.staff)
+    phone = world.resident_a.phone
+    no_reason = desk.post_form("/volunteers/adjust", {"phone": phone, "delta": "20", "reason": ""})
+    assert no_reason.status_code == 422 and "请写明调整原因" in no_reason.get_data(as_text=True)
+    assert desk.post_form("/volunteers/adjust", {"phone": phone, "delta": "20",
+                                                 "reason": "补记 11 月服务"}).status_code == 302
+    below = desk.post_form("/volunteers/adjust", {"phone": phone, "delta": "-30", "reason": "误记"})
+    page = below.get_data(as_text=True)
+    assert below.status_code == 422 and "余额会小于零" in page and "误记" in page  # kept as typed
+    assert login(world.resident_a).post_form("/volunteers/adjust", {
+        "phone": phone, "delta": "1000", "reason": "给自己加分"}).status_code == 403
+    assert services.balance(world.resident_a.id) == 20 == services.ledger_sum(world.resident_a.id)
+
+
+def test_every_ledger_entry_has_an_audit_entry_and_the_chain_verifies(world):
+    give_points(world, world.resident_a, 300)
+    item = shop_item(world, price=100, stock=3)
+    for _ in range(2):
+        services.redeem(item, world.resident_a)
+        db.session.commit()
+    entries = db.session.scalars(select(PointsEntry)).all()
+    audited = db.session.execute(select(AuditEntry.subject_id, AuditEntry.action).where(
+        AuditEntry.subject_type == "points_entry")).all()
+    assert sorted(audited) == sorted((e.id, f"points_{e.kind}") for e in entries)
+    assert len(entries) == 3
+    db.session.commit()  # the seal writes on a session of its own
+    audit.seal()
+    assert audit.verify().ok
+    # The ledger is append-only: a changed amount is caught by nothing but the audit trail,
+    # which still names what was written.
+    db.session.execute(text("UPDATE points_entry SET delta = 999 WHERE kind = 'adjusted'"))
+    db.session.commit()
+    [trail] = [a for a in db.session.scalars(select(AuditEntry).where(
+        AuditEntry.action == "points_adjusted"))]
+    assert trail.details["delta"] == 300
