@@ -211,6 +211,9 @@ def _whole_loop(now, residents: dict[str, User], categories: dict) -> None:
               votes={"yes": 3, "abstain": 1}, ballot="open", speakers=[(members[2], "for")])
         ids.append(m.id)
     tracking_demo(ids, now)
+    from .volunteers.demo import demo_steps as volunteers_demo
+
+    volunteers_demo(now, [residents["wang"], residents["li"]])
 
 
 def _chair_of(community_id: int) -> User:

@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from ..core.dates import InRange
 
 TIME = "%Y-%m-%dT%H:%M"
+CODE_INPUT = {"class": "code-input", "autocomplete": "off", "autocapitalize": "characters"}
 
 
 class TaskForm(FlaskForm):
@@ -33,7 +34,8 @@ class TaskForm(FlaskForm):
 
 class CodeForm(FlaskForm):
     code = StringField(_l("组织者手机上的签到码"),
-                       validators=[DataRequired(_l("请输入签到码。")), Length(max=8)])
+                       validators=[DataRequired(_l("请输入签到码。")), Length(max=8)],
+                       render_kw=CODE_INPUT)
 
 
 class HoursForm(FlaskForm):
@@ -57,7 +59,8 @@ class ItemForm(FlaskForm):
 
 class HandOverForm(FlaskForm):
     code = StringField(_l("居民出示的兑换码"),
-                       validators=[DataRequired(_l("请输入兑换码。")), Length(max=12)])
+                       validators=[DataRequired(_l("请输入兑换码。")), Length(max=12)],
+                       render_kw=CODE_INPUT)
 
 
 class AdjustForm(FlaskForm):

@@ -64,7 +64,7 @@ def redeem(item_id: int):
     if current_user.is_staff:
         abort(403)
     if not is_confirmed():
-        return ask(_("用 %(p)s 积分兑换「%(i)s」吗？兑换后请到 %(w)s 出示兑换码领取。",
+        return ask(_("用 %(p)s 积分兑换「%(i)s」吗？兑换后请到%(w)s出示兑换码领取。",
                      p=item.points_price, i=item.name, w=item.collect_at),
                    button=_("确认兑换"), cancel_url=url_for("volunteers.shop"))
     try:
@@ -72,7 +72,7 @@ def redeem(item_id: int):
     except errors.Refused as exc:
         flash(str(exc), "error")
         return redirect(url_for("volunteers.shop"))
-    flash(_("兑换成功！兑换码 %(c)s，请到 %(w)s 出示领取。", c=r.code, w=item.collect_at), "success")
+    flash(_("兑换成功！兑换码 %(c)s，请到%(w)s出示领取。", c=r.code, w=item.collect_at), "success")
     return redirect(url_for("volunteers.points") + "#redemptions")
 
 
