@@ -104,6 +104,11 @@ def _in_days(days: int) -> str:
     return (utcnow().date() + timedelta(days=days)).isoformat()
 
 
+def _local_in(days: int, hour: int) -> str:
+    """A street-time moment for a datetime-local field."""
+    return f"{(utcnow().date() + timedelta(days=days)).isoformat()}T{hour:02d}:00"
+
+
 @dataclass(frozen=True)
 class Button:
     name: str
@@ -135,6 +140,10 @@ MATTER_BUTTONS = (
     Button("rate", lambda m: f"/tracking/{m.id}/rate", lambda w: {"choice": "satisfied"}),
     Button("object", lambda m: f"/meetings/matters/{m.id}/objections",
            lambda w: {"text": "表决时我们楼没有代表参加。"}),
+    Button("open_volunteer_task", lambda m: f"/volunteers/matters/{m.id}/tasks/new",
+           lambda w: {"title": "搬运楼道杂物", "place": "5 栋门口", "starts_at": _local_in(2, 9),
+                      "ends_at": _local_in(2, 11), "capacity": "4", "cutoff_hours": "2",
+                      "phase_id": "0", "details": ""}),
 )
 
 

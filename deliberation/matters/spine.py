@@ -53,6 +53,7 @@ FACT_NAMES = frozenset({
     "vote_opened",      # (matter_id) -> bool: has the vote on its current agenda item opened? (meetings)
     "opinion_digests",  # (matter_ids) -> {matter_id: Digest}: residents' opinions summed up (opinions)
     "work_phases",      # (matter_id) -> [(phase_id, label)]: the phases of its work plan (tracking)
+    "volunteer_minutes",  # (matter_ids) -> {matter_id: minutes}: confirmed volunteer time (volunteers)
 })
 FACTS: dict[str, Callable[..., Any]] = {}
 

@@ -1,4 +1,4 @@
-"""Exports of the meetings and tracking tables.
+"""Exports of the meetings, tracking and volunteer tables.
 
 Only aggregates and public facts: a vote's counts, never who chose what; an organisation's
 name, never a person's phone; an evaluation round's tallies, never a resident's rating.
@@ -16,6 +16,7 @@ from ..matters.models import Matter
 from ..matters.states import MatterState as S
 from ..meetings import models as mm
 from ..tracking import models as tm
+from ..volunteers import reports as volunteer_reports
 from .exports import _batched, register, when
 
 
@@ -96,6 +97,14 @@ def _title(matter_id: int) -> str:
     return matter.title if matter else ""
 
 
+def _register_volunteers() -> None:
+    @register("volunteers", _l("志愿服务时长"), [
+        _l("确认时间"), _l("议题编号"), _l("议题"), _l("任务"), _l("志愿者"), _l("小时")])
+    def volunteer_rows() -> Iterator[list]:
+        yield from volunteer_reports.export_rows()
+
+
 def register_all() -> None:
     _register_meetings(mm)
     _register_tracking(tm)
+    _register_volunteers()

@@ -28,10 +28,11 @@ def init_app(app: Flask) -> None:
     from ..core import clock, labels
     from ..matters import spine
     from ..matters.models import Matter
-    from . import services
+    from . import reports, services
 
     Matter.register_ability("volunteer", services.may_volunteer)
     Matter.register_ability("open_volunteer_task", services.may_open_task)
+    spine.register_fact("volunteer_minutes", reports.minutes_by_matter)
     labels.register(LABELS)
     spine.register_section(spine.Section("volunteers", 35, "volunteers/_matter_section.html",
                                          _section))

@@ -235,6 +235,8 @@ ACCESS: dict[str, tuple] = {
         lambda w, o: f"/volunteers/matters/{o['working'].id}/tasks/new", IMPLEMENTER_OR_STAFF),
     "/volunteers/tasks/<int:task_id>": (lambda w, o: f"/volunteers/tasks/{o['task'].id}", PUBLIC),
     "/volunteers/points": (lambda w, o: "/volunteers/points", LOGGED_IN),
+    "/volunteers/certificate": (lambda w, o: "/volunteers/certificate", LOGGED_IN),
+    "/open/volunteers.json": (lambda w, o: "/open/volunteers.json", PUBLIC),
     "/volunteers/shop": (lambda w, o: "/volunteers/shop", PUBLIC),
     "/volunteers/shop/new": (lambda w, o: "/volunteers/shop/new", GIVERS_OR_STAFF),
     "/volunteers/handover": (lambda w, o: "/volunteers/handover", STAFF),

@@ -3,6 +3,7 @@
 URL table:
     /open/matters.json?page=N    public.matters_json    public matters with their decisions
     /open/decisions.atom         public.decisions_atom  the latest decisions
+    /open/volunteers.json        public.volunteers_json volunteer hours and people by month
 
 Both carry only the public record: the proposer as the public sees them (匿名居民 when hidden),
 public reasons and summaries, and a vote's aggregate count. Times are UTC, ISO 8601.
@@ -18,9 +19,11 @@ from flask import Response, abort, render_template, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from ...directory.models import Community
 from ...extensions import db
 from ...matters.models import Matter
 from ...matters.states import MatterState as S
+from ...volunteers import reports as volunteer_reports
 from .. import decisions
 from ..blueprint import bp
 
@@ -86,3 +89,13 @@ def decisions_atom():
     body = render_template("public/decisions.atom.xml", items=items, iso=iso,
                            updated=iso(items[0].at) if items else iso(datetime(2000, 1, 1)))
     return Response(body, mimetype="application/atom+xml")
+
+
+@bp.get("/open/volunteers.json")
+def volunteers_json():
+    """Confirmed volunteer hours and people by month and community: counts only, no names."""
+    communities = {c.id: c.name for c in db.session.scalars(select(Community))}
+    rows = [{**r, "community": communities.get(r["community_id"], "")}
+            for r in volunteer_reports.open_counts()]
+    return Response(json.dumps({"licence": "CC BY 4.0", "months": rows}, ensure_ascii=False),
+                    mimetype="application/json")

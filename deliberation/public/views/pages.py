@@ -21,6 +21,7 @@ from ...directory.models import Community, Street
 from ...extensions import db
 from ...matters.models import Matter
 from ...matters.states import MatterState
+from ...volunteers import reports as volunteer_reports
 from .. import board, charts, decisions, period, stats
 from ..blueprint import bp
 
@@ -78,7 +79,8 @@ def _stats(community: Community | None):
     figures = stats.compute(chosen, community.id if community else None)
     return render_template("public/stats.html", street=_street(), community=community,
                            communities=_communities(), s=figures, p=chosen,
-                           presets=period.PRESETS, charts=_charts(figures, community),
+                           presets=period.PRESETS,
+                           charts=_charts(figures, community) + _volunteer_charts(chosen, community),
                            needs_url=url_for("matters.needs"))
 
 
@@ -97,6 +99,18 @@ def _charts(s: stats.Stats, community: Community | None) -> list[charts.Chart]:
         out.append(charts.bar_chart("communities", _("按社区（件）"), three, [
             (b.label, [b.filed, b.adopted, b.closed]) for b in s.by_community]))
     return out
+
+
+def _volunteer_charts(chosen: period.Period, community: Community | None) -> list[charts.Chart]:
+    """Confirmed volunteer hours and people by month (confirmed in the chosen period)."""
+    months = volunteer_reports.by_month(chosen.start_utc, chosen.end_utc,
+                                        community.id if community else None)
+    if not months:
+        return []
+    return [charts.bar_chart("volunteer-hours", _("志愿服务时长（小时，按月）"), [_("小时")],
+                             [(m.month, [m.hours]) for m in months], decimals=1),
+            charts.bar_chart("volunteer-people", _("参加志愿服务的居民（人，按月）"), [_("人数")],
+                             [(m.month, [m.people]) for m in months])]
 
 
 @bp.get("/notices/<int:matter_id>/print")

@@ -23,6 +23,7 @@ from ...core import errors, photos
 from ...core.pagination import paginate_list
 from ...directory.models import Organisation, OrganisationMember
 from ...extensions import db
+from ...matters import spine
 from ...matters.pages import visible_matter
 from .. import reports, resources, services, supervision
 from ..blueprint import bp
@@ -51,8 +52,9 @@ def problems():
     filters = services.Filters.from_args(request.args)
     page = services.problem_list(filters, request.args.get("page"),
                                  per_page=current_app.config["PAGE_SIZE"])
+    volunteer_minutes = spine.fact("volunteer_minutes")([row.matter.id for row in page.items])
     return render_template("tracking/problems.html", page=page, filters=filters,
-                           choices=services.filter_choices())
+                           choices=services.filter_choices(), volunteer_minutes=volunteer_minutes)
 
 
 @bp.get("/resources")

@@ -7,12 +7,14 @@ URL table:
     /volunteers/shop/new               GET/POST  volunteers.new_item   staff, organisation members
     /volunteers/handover               GET/POST  volunteers.handover   staff (the code, confirmed)
     /volunteers/adjust                 GET/POST  volunteers.adjust     staff, with a reason
+    /volunteers/certificate?year=Y     GET       volunteers.certificate the signed-in person's year (print)
 """
 
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import to_user_timezone
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -20,10 +22,12 @@ from ...accounts.forms import ConfirmForm
 from ...accounts.models import User
 from ...core import errors
 from ...core.confirmation import ask, is_confirmed
+from ...core.inputs import int_arg
 from ...core.pagination import paginate
-from ...directory.models import Organisation, OrganisationMember
+from ...core.time import utcnow
+from ...directory.models import Organisation, OrganisationMember, Street
 from ...extensions import db
-from .. import services
+from .. import reports, services
 from ..blueprint import bp
 from ..forms import AdjustForm, HandOverForm, ItemForm
 from ..models import PointsEntry, Redemption, ShopItem
@@ -43,6 +47,20 @@ def points():
                                      .order_by(Redemption.id.desc()).limit(20)).all()
     return render_template("volunteers/points.html", balance=services.balance(current_user.id),
                            history=history, redemptions=redemptions, rule=services.street_rule())
+
+
+@bp.get("/volunteers/certificate")
+@login_required
+def certificate():
+    this_year = to_user_timezone(utcnow()).year
+    year = int_arg(request.args.get("year"), default=this_year)
+    if not 2000 <= year <= this_year:
+        year = this_year
+    services_done = reports.year_of(current_user.id, year)
+    street = db.session.scalar(select(Street).order_by(Street.id))
+    return render_template("volunteers/certificate.html", year=year, this_year=this_year,
+                           services=services_done, street=street,
+                           hours=round(sum(s.minutes for s in services_done) / 60, 1))
 
 
 @bp.get("/volunteers/shop")
