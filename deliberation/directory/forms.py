@@ -27,6 +27,11 @@ class StreetForm(FlaskForm):
     council_decides = BooleanField(
         _l("街道议事会可以审议各社区的议题"),
         description=_l("不勾选时，一个社区的议题只能由有本社区居民自治委员会参加的会议审议。"))
+    volunteer_points_per_hour = IntegerField(
+        _l("志愿服务每小时计多少积分"), validators=[NumberRange(0, 1000)],
+        description=_l("公布给居民的积分规则；改动只影响以后发布的志愿任务。"))
+    redemption_days = IntegerField(_l("兑换的物品几天内未领取即退回积分（天）"),
+                                   validators=[NumberRange(1, 90)])
 
 
 class CommunityForm(FlaskForm):

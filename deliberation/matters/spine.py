@@ -54,6 +54,7 @@ FACT_NAMES = frozenset({
     "opinion_digests",  # (matter_ids) -> {matter_id: Digest}: residents' opinions summed up (opinions)
     "work_phases",      # (matter_id) -> [(phase_id, label)]: the phases of its work plan (tracking)
     "volunteer_minutes",  # (matter_ids) -> {matter_id: minutes}: confirmed volunteer time (volunteers)
+    "shop_prizes",      # () -> [ShopItem]: the points shop's prizes on offer (volunteers)
 })
 FACTS: dict[str, Callable[..., Any]] = {}
 

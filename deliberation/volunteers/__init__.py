@@ -33,6 +33,7 @@ def init_app(app: Flask) -> None:
     Matter.register_ability("volunteer", services.may_volunteer)
     Matter.register_ability("open_volunteer_task", services.may_open_task)
     spine.register_fact("volunteer_minutes", reports.minutes_by_matter)
+    spine.register_fact("shop_prizes", services.prizes_on_offer)
     labels.register(LABELS)
     spine.register_section(spine.Section("volunteers", 35, "volunteers/_matter_section.html",
                                          _section))

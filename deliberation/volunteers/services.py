@@ -317,6 +317,12 @@ def _gives_for(user: User, organisation_id: int) -> bool:
         OrganisationMember.user_id == user.id)) is not None
 
 
+def prizes_on_offer() -> list[ShopItem]:
+    """What the shop holds now (the resource list shows it beside the standing offers)."""
+    return list(db.session.scalars(select(ShopItem).where(ShopItem.active.is_(True), ShopItem.stock > 0)
+                                   .order_by(ShopItem.id.desc()).limit(50)))
+
+
 def redeem(item: ShopItem, user: User) -> Redemption:
     """Spend points on one item: the stock and the balance each move by a conditional update,
     so parallel redemptions can neither overspend nor hand out more than there is."""

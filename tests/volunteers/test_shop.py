@@ -180,3 +180,33 @@ def test_every_ledger_entry_has_an_audit_entry_and_the_chain_verifies(world):
     [trail] = [a for a in db.session.scalars(select(AuditEntry).where(
         AuditEntry.action == "points_adjusted"))]
     assert trail.details["delta"] == 300
+
+
+def test_a_business_gives_a_prize_from_the_resource_list(world, login):
+    owner = login(world.shop_owner)
+    listing = owner.get("/resources").get_data(as_text=True)
+    assert 'href="/volunteers/shop/new"' in listing and "还没有兑换物品" in listing
+    refused = owner.post_form("/volunteers/shop/new", {
+        "organisation_id": str(world.shop.id), "name": "洗衣液一桶", "points_price": "0",
+        "stock": "5", "collect_at": "五金店柜台"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "所需积分请填 1 到 100000" in page and "五金店柜台" in page
+    assert owner.post_form("/volunteers/shop/new", {
+        "organisation_id": str(world.shop.id), "name": "洗衣液一桶", "points_price": "30",
+        "stock": "5", "collect_at": "五金店柜台"}).status_code == 302
+    listing = login(world.resident_a).get("/resources").get_data(as_text=True)
+    assert "洗衣液一桶" in listing and "剩 5 件，30 积分" in listing
+    assert 'href="/volunteers/shop/new"' not in listing  # residents do not give prizes
+    assert login(world.resident_a).get("/volunteers/shop/new").status_code == 403
+
+
+def test_the_street_sets_the_points_rule_and_the_collection_days(world, login):
+    desk = login(world.staff)
+    fields = {"name": world.street.name, "first_answer_days": "10", "notice_days": "5",
+              "evaluation_days": "7", "no_report_days": "14", "volunteer_points_per_hour": "12",
+              "redemption_days": "3"}
+    assert desk.post_form("/admin/street", fields).status_code == 302
+    assert services.street_rule() == (12, 3)
+    give_points(world, world.resident_a, 100)
+    r = services.redeem(shop_item(world, price=10), world.resident_a)
+    assert r.expires_at - r.created_at == timedelta(days=3)

@@ -63,6 +63,7 @@ def resources_list():
     pledges = resources.pledge_list(request.args.get("page"),
                                     per_page=current_app.config["PAGE_SIZE"])
     return render_template("tracking/resources.html", offers=offers, pledges=pledges,
+                           prizes=spine.fact("shop_prizes")(),
                            can_offer=resources.may_give(current_user) or (
                                current_user.is_authenticated and current_user.is_staff),
                            confirm_form=ConfirmForm())
