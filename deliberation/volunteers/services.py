@@ -374,7 +374,7 @@ def hand_over(actor: User, code: str) -> Redemption:
     if done != 1:
         if redemption.state == RedemptionState.HANDED.value:
             raise errors.Refused(gettext("这个兑换码已经领取过了。"), field="code")
-        raise errors.Refused(gettext("这个兑换码已过期，积分已退回给居民。"), field="code")
+        raise errors.Refused(gettext("这个兑换码已过期，不能领取；积分会退回给居民。"), field="code")
     audit.record(actor_id=actor.id, subject_type="redemption", subject_id=redemption.id,
                  action="redemption_handed", from_state="pending", to_state="handed", public=False)
     return redemption
