@@ -35,9 +35,28 @@ for name, t in workflow.TRANSITIONS.items():
 for k, v in workflow.EVENT_LABELS.items():
     labels.setdefault(v, f"workflow.EVENT_LABELS[{k}]")
 
+# LABELS dicts (what packages give core.labels.register, and class-level ones such as
+# DeliveryState.LABELS): translated when shown, so never seen by the extractor.
+import re
+
+_cjk = re.compile(r"[\u4e00-\u9fff]")
+for module in list(sys.modules.values()):
+    if not getattr(module, "__name__", "").startswith("deliberation"):
+        continue
+    for name, value in list(vars(module).items()):
+        holders = [(name, value)]
+        if isinstance(value, type) and value.__module__ == module.__name__:
+            holders += [(f"{name}.{n}", v) for n, v in vars(value).items()]
+        for where, held in holders:
+            if "LABELS" in where.rsplit(".", 1)[-1] and isinstance(held, dict):
+                for text in held.values():
+                    if isinstance(text, str) and _cjk.search(text):
+                        labels.setdefault(text, f"{module.__name__}.{where}")
+
 # Plain strings the code shows without gettext today (Flask-Login's login_message); listed so
 # that a one-line code fix (login_manager.localize_callback = gettext) finds a translation.
-EXTRA = {"请先登录。": "deliberation/__init__.py login_manager.login_message"}
+EXTRA = {"请先登录。": "deliberation/__init__.py login_manager.login_message",
+         "。": "deliberation/public/charts.py (gettext inside an f-string)"}
 for k, v in EXTRA.items():
     labels.setdefault(k, v)
 
