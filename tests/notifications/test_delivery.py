@@ -64,7 +64,8 @@ def test_the_message_is_in_the_readers_language(world, inbox, daytime):
     delivery.deliver_due(daytime)
     [mail] = inbox.messages
     body = mail.get_body(("plain",)).get_content()
-    assert "View details" in body and "Unsubscribe" in body
+    assert "View details: http" in body and "Unsubscribe: http" in body
+    assert "：" not in body  # the reader's punctuation, not the Chinese colon
     assert "不属于社区事务" in body  # what the committee typed stays as written
 
 
