@@ -235,3 +235,28 @@ def test_concurrent_writers_make_one_valid_chain(app):
     for n in range(writers):
         mine = [e.reason for e in entries if e.subject_id == n]
         assert mine == sorted(mine, key=lambda r: int(r.split()[1][1:]) * 2 + ("second" in r))
+
+
+def test_the_after_commit_seal_never_holds_two_connections(app):
+    """Each committer seals once it has given its connection back: with more writers at once
+    than the pool has connections, none waits for a second one (before the fix, every holder
+    waited for a second connection, and writers without one timed out after 30 s)."""
+    db.session.commit()
+    size = db.engine.pool.size() + db.engine.pool._max_overflow
+    writers = size + 5
+    barrier = threading.Barrier(writers)
+    errors: list[BaseException] = []
+
+    def writer(n: int):
+        try:
+            barrier.wait(20)
+            _note(f"writer {n}", subject_id=n)
+            db.session.commit()
+        except BaseException as exc:  # noqa: BLE001 (reported below)
+            errors.append(exc)
+
+    threads = [_in_own_context(app, writer, n) for n in range(writers)]
+    for t in threads:
+        t.join(120)
+    assert not errors, errors
+    assert audit.unsealed().count == 0 and audit.verify().ok
