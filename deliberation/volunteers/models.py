@@ -79,9 +79,13 @@ class VolunteerTask(db.Model):
         return next((s for s in self.signups if s.user_id == user.id), None)
 
     def can_organise(self, user: User | None) -> bool:
-        """Who opened the work on the matter (implementer) or station staff: the roster, check-in
-        by hand, the hours."""
-        return self.matter.can("report_progress", user)
+        """The matter's implementer (the assigned organisation's members) or station staff: the
+        roster, check-in by hand, the hours; still after the work is reported done, so that
+        hours of the last task can be confirmed while residents evaluate."""
+        from ..matters.workflow import Actor, actors_of
+
+        return bool(user is not None and user.is_authenticated
+                    and Actor.IMPLEMENTER in actors_of(self.matter, user))
 
     def is_open_for_signup(self, now: datetime) -> bool:
         return now < self.cutoff_at

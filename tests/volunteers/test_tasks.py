@@ -195,3 +195,22 @@ def test_a_task_of_another_matter_is_not_reached_through_this_one(vworld, login)
     signup = db.session.scalar(select(Signup))
     response = login(vworld.extra["worker"]).post_form(f"/volunteers/tasks/{other.id}/mark/{signup.id}", {})
     assert response.status_code == 404
+
+
+def test_hours_are_confirmed_after_the_work_is_reported_done(vworld, login):
+    task = open_task(vworld, capacity=2)
+    services.sign_up(task, vworld.resident_a)
+    db.session.commit()
+    clock.freeze(task.starts_at + timedelta(minutes=1))
+    signup = db.session.scalar(select(Signup))
+    services.mark_by_hand(task, vworld.extra["worker"], signup)
+    db.session.commit()
+    put_in(vworld.extra["matter"], MatterState.IN_EVALUATION)
+    organiser = login(vworld.extra["worker"])
+    assert "确认时长" in organiser.get(f"/volunteers/tasks/{task.id}").get_data(as_text=True)
+    assert organiser.post_form(f"/volunteers/tasks/{task.id}/hours/{signup.id}",
+                               {"minutes": "60", "confirmed": "1"}).status_code == 302
+    assert services.balance(vworld.resident_a.id) == 10
+    assert login(vworld.extra["outsider"]).get(f"/volunteers/tasks/{task.id}").status_code == 200
+    assert "确认时长" not in login(vworld.extra["outsider"]).get(
+        f"/volunteers/tasks/{task.id}").get_data(as_text=True)
