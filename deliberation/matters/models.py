@@ -135,6 +135,11 @@ class Matter(db.Model):
               sqlite_where=text("merged_into_id IS NOT NULL"),
               postgresql_where=text("merged_into_id IS NOT NULL")),
         Index("ix_matter_filed_by", "filed_by_id"),
+        # The home board's lists: open notices and evaluations by when their window ends, the
+        # latest closed matters (bench/pages.py: at 100,000 matters each list sorted every
+        # matter of its state in a temporary B-tree).
+        Index("ix_matter_state_window", "state", "window_ends_at", "id"),
+        Index("ix_matter_state_closed", "state", "closed_at", "id"),
     )
 
     @property
