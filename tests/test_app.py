@@ -106,3 +106,38 @@ def test_schema_matches_models(app):
 
 def test_health(client):
     assert client.get("/healthz").get_json()["status"] == "ok"
+
+
+def test_a_database_error_gets_the_chinese_error_page_for_a_signed_in_user(
+        database_url, tmp_path_factory, world):
+    """The 500 page reads the signed-in user again: the failed transaction is rolled back first
+    (before, the handler itself failed and the user saw Werkzeug's bare English page)."""
+    from tests.conftest import make_app
+    from tests.factories import PASSWORD
+
+    app = make_app(database_url, tmp_path_factory, PROPAGATE_EXCEPTIONS=False)
+
+    @app.post("/boom")
+    def boom():
+        from deliberation.directory.models import Community
+
+        db.session.add(Community(name=None))  # the flush fails: the session needs a rollback
+        db.session.flush()
+        return "unreachable"
+
+    name, phone = world.resident_a.display_name, world.resident_a.phone
+    db.session.commit()  # each request of the second app has a session (and app context) of its own
+    client = app.test_client()
+    assert client.post("/login", data={"phone": phone, "password": PASSWORD,
+                                       "csrf_token": _csrf_token(client)}).status_code == 302
+    response = client.post("/boom", data={"csrf_token": _csrf_token(client, "/account/password")})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 500 and "服务器出错了" in page
+    assert name in page  # the header still knows who is signed in
+
+
+def _csrf_token(client, path: str = "/login") -> str:
+    import re
+
+    html = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)

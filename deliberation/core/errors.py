@@ -94,4 +94,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(500)
     def server_error(_e):
+        # A failed statement leaves the session unusable until rolled back: the page (the
+        # signed-in user in the header, the bell) reads the database too.
+        from ..extensions import db
+
+        db.session.rollback()
         return page(500, _("服务器出错了"), _("系统暂时出了问题，我们会尽快修复。请稍后再试。"))

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Flask
 
 from . import labels
-from .time import localtime
+from .time import localdate, localtime
 
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = localtime
+    app.jinja_env.filters["localdate"] = localdate
     app.jinja_env.globals.update(action_label=labels.action_label)

@@ -25,3 +25,8 @@ def freeze(moment: datetime | None) -> None:
 def localtime(value: datetime | None) -> str:
     """Stored naive UTC → the street's local time (Asia/Shanghai by default)."""
     return format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""
+
+
+def localdate(value: datetime | None) -> str:
+    """Stored naive UTC → the street's local date."""
+    return format_datetime(value, "yyyy-MM-dd") if value else ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import Blueprint, Flask
 from flask_login import current_user
@@ -21,7 +22,7 @@ bp = Blueprint("volunteers", __name__)
 class MatterVolunteers:
     tasks: list[VolunteerTask]
     can_open: bool
-    people: int      # volunteers whose hours were confirmed
+    people: int      # confirmed services (人次: one person on two tasks counts twice)
     minutes: int     # their confirmed time
 
 
@@ -34,13 +35,21 @@ def matter_section(matter) -> MatterVolunteers | None:
     if not tasks and not can_open:
         return None
     confirmed = [s for t in tasks for s in t.signups if s.minutes]
-    return MatterVolunteers(tasks, can_open, len({s.user_id for s in confirmed}),
-                            sum(s.minutes for s in confirmed))
+    return MatterVolunteers(tasks, can_open, len(confirmed), sum(s.minutes for s in confirmed))
 
 
 @bp.app_template_global()
 def volunteers_now():
     return utcnow()
+
+
+@bp.app_template_global()
+def collect_day(redemption) -> str:
+    """The last local day a redemption can be collected (it expires at that day's end)."""
+    from flask_babel import format_date, to_user_timezone
+
+    return format_date(to_user_timezone(redemption.expires_at - timedelta(seconds=1)).date(),
+                       "yyyy-MM-dd")
 
 
 def register(app: Flask) -> None:

@@ -30,7 +30,7 @@ def demo_steps(now: datetime, residents: list[User]) -> None:
     organiser = organiser or staff
     previous = clock._frozen
     try:
-        start = (now - timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
+        start = _street_morning(now - timedelta(days=2))
         clock.freeze(start - timedelta(days=2))
         done = services.open_task(matter, organiser, title="清理楼道杂物、搬运旧家具",
                                   place="5 栋一楼门口集合", starts_at=start,
@@ -44,7 +44,7 @@ def demo_steps(now: datetime, residents: list[User]) -> None:
         clock.freeze(start + timedelta(hours=2, minutes=10))
         for signup in done.signups:
             services.confirm_hours(done, organiser, signup, 120)
-        upcoming = (now + timedelta(days=3)).replace(minute=0, second=0, microsecond=0)
+        upcoming = _street_morning(now + timedelta(days=3))
         clock.freeze(now - timedelta(hours=1))
         services.open_task(matter, organiser, title="楼道墙面粉刷（第二次）", place="5 栋一楼门口集合",
                            starts_at=upcoming, ends_at=upcoming + timedelta(hours=3), capacity=4)
@@ -62,3 +62,11 @@ def demo_steps(now: datetime, residents: list[User]) -> None:
         services.redeem(rice, residents[1])
     finally:
         clock.freeze(previous)
+
+
+def _street_morning(moment: datetime) -> datetime:
+    """09:00 street time on the day of `moment`, as naive UTC (demo tasks start in the morning)."""
+    from flask_babel import to_user_timezone, to_utc
+
+    day = to_user_timezone(moment).date()
+    return to_utc(datetime.combine(day, datetime.min.time()).replace(hour=9)).replace(tzinfo=None)

@@ -64,6 +64,6 @@ class HandOverForm(FlaskForm):
 
 
 class AdjustForm(FlaskForm):
-    phone = StringField(_l("居民手机号"), validators=[DataRequired(_l("请输入手机号。")), Length(max=11)])
+    phone = StringField(_l("居民手机号"), validators=[DataRequired(_l("请输入手机号。")), Length(max=20)])
     delta = IntegerField(_l("调整分数（正数加分，负数减分）"), validators=[InputRequired(_l("请填分数。"))])
     reason = StringField(_l("原因"), validators=[DataRequired(_l("请写明调整原因。")), Length(max=200)])

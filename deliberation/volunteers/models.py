@@ -10,7 +10,7 @@ short code the station hands the item over against, once.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
@@ -87,13 +87,23 @@ class VolunteerTask(db.Model):
         return bool(user is not None and user.is_authenticated
                     and Actor.IMPLEMENTER in actors_of(self.matter, user))
 
+    def checkin_open(self, now: datetime) -> bool:
+        """Volunteers check in (and out) with the code from an hour before the start until two
+        hours after the end."""
+        return self.starts_at - timedelta(hours=1) <= now <= self.ends_at + timedelta(hours=2)
+
+    def has_ended(self, now: datetime) -> bool:
+        return now >= self.ends_at
+
     def is_open_for_signup(self, now: datetime) -> bool:
         return now < self.cutoff_at
 
     def can_sign_up(self, user: User | None, now: datetime) -> bool:
-        """Any signed-in resident, before the cut-off, while the matter is being carried out."""
+        """Any signed-in resident, before the cut-off, while the matter is being carried out;
+        not its organisers (their hours would be theirs to confirm)."""
         return bool(user is not None and user.is_authenticated and not user.is_staff
-                    and self.is_open_for_signup(now) and self.matter.can("volunteer", user))
+                    and self.is_open_for_signup(now) and self.matter.can("volunteer", user)
+                    and not self.can_organise(user))
 
 
 class Signup(db.Model):

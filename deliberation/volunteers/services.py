@@ -10,11 +10,11 @@ import secrets
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from flask_babel import gettext
+from flask_babel import gettext, to_utc
 from sqlalchemy import func, select, update
 
 from ..core import audit, errors
-from ..core.time import utcnow
+from ..core.time import localtime, utcnow
 from ..database import insert_once
 from ..directory.models import OrganisationMember, Street
 from ..extensions import db
@@ -96,7 +96,8 @@ def open_task(matter: Matter, actor: User, *, title: str, place: str, starts_at:
                          action="volunteer_task", reason=task.title,
                          details={"task_id": task.id, "capacity": capacity, "points_per_hour": rate})
     follows.notify_followers(matter, entry, exclude=actor.id, message=N_(
-        "「%(m)s」需要志愿者：%(t)s，%(n)s 人。", m=matter.title, t=task.title, n=capacity))
+        "「%(m)s」需要志愿者：%(t)s，%(when)s，%(place)s，%(n)s 人。", m=matter.title, t=task.title,
+        when=localtime(starts_at), place=task.place, n=capacity))
     return task
 
 
@@ -147,6 +148,8 @@ def cancel(task: VolunteerTask, user: User) -> Signup | None:
                                                     Signup.user_id == user.id))
     if signup is None or signup.status == SignupStatus.CANCELLED.value:
         raise errors.Refused(gettext("您没有报名这个任务。"))
+    if signup.checked_in_at is not None:
+        raise errors.Refused(gettext("您已经签到，不能再取消报名。"))
     if not task.is_open_for_signup(now):
         raise errors.Refused(gettext("已过取消截止时间，如不能参加请联系组织者。"))
     had_place = signup.status == SignupStatus.PLACE.value
@@ -177,7 +180,7 @@ def check_in(task: VolunteerTask, user: User, code: str) -> Signup:
     if (code or "").strip().upper() != task.checkin_code:
         raise errors.Refused(gettext("签到码不对，请看组织者手机上的码再输一次。"), field="code")
     now = utcnow()
-    if not task.starts_at - timedelta(hours=1) <= now <= task.ends_at + timedelta(hours=2):
+    if not task.checkin_open(now):
         raise errors.Refused(gettext("只能在任务时间内签到。"), field="code")
     return _mark(signup, user, now)
 
@@ -198,9 +201,19 @@ def mark_by_hand(task: VolunteerTask, actor: User, signup: Signup) -> Signup:
     """The organiser checks someone in (or out) who has no phone with them."""
     if not task.can_organise(actor):
         raise errors.Forbidden(gettext("只有组织者可以代为签到。"))
+    _organised_signup(task, actor, signup)
+    now = utcnow()
+    if now < task.starts_at - timedelta(hours=1):
+        raise errors.Refused(gettext("任务还没开始，开始前一小时起才能签到。"))
+    return _mark(signup, actor, now)
+
+
+def _organised_signup(task: VolunteerTask, actor: User, signup: Signup) -> None:
     if signup.task_id != task.id or signup.status != SignupStatus.PLACE.value:
         raise errors.Refused(gettext("这位不在正式名单上。"))
-    return _mark(signup, actor, utcnow())
+    if signup.user_id == actor.id:
+        # Hours earn points: nobody checks in or confirms their own.
+        raise errors.Forbidden(gettext("不能为自己签到或确认时长，请另一位组织者或社工站确认。"))
 
 
 def suggested_minutes(task: VolunteerTask, signup: Signup) -> int:
@@ -209,7 +222,12 @@ def suggested_minutes(task: VolunteerTask, signup: Signup) -> int:
         minutes = (signup.checked_out_at - signup.checked_in_at).total_seconds() // 60
     else:
         minutes = (task.ends_at - task.starts_at).total_seconds() // 60
-    return int(max(1, min(minutes, 1440)))
+    return int(max(1, min(minutes, max_minutes(task))))
+
+
+def max_minutes(task: VolunteerTask) -> int:
+    """The most time one person can be credited for a task: its length plus an hour."""
+    return int((task.ends_at - task.starts_at).total_seconds() // 60) + 60
 
 
 def points_for(task: VolunteerTask, minutes: int) -> int:
@@ -220,13 +238,16 @@ def confirm_hours(task: VolunteerTask, actor: User, signup: Signup, minutes: int
     """The organiser confirms a volunteer's time once; it earns points by the task's rate."""
     if not task.can_organise(actor):
         raise errors.Forbidden(gettext("只有组织者可以确认服务时长。"))
-    if signup.task_id != task.id or signup.status != SignupStatus.PLACE.value:
-        raise errors.Refused(gettext("这位不在正式名单上。"))
+    _organised_signup(task, actor, signup)
+    now = utcnow()
+    if now < task.starts_at:
+        raise errors.Refused(gettext("任务开始后才能确认时长。"), field="minutes")
     if signup.checked_in_at is None:
         raise errors.Refused(gettext("请先为这位签到，再确认时长。"), field="minutes")
-    if not 1 <= minutes <= 1440:
-        raise errors.Refused(gettext("时长请填 1 到 1440 分钟。"), field="minutes")
-    now = utcnow()
+    longest = max_minutes(task)
+    if not 1 <= minutes <= longest:
+        raise errors.Refused(gettext("时长请填 1 到 %(n)s 分钟（任务时间再加一小时）。", n=longest),
+                             field="minutes")
     done = db.session.execute(
         update(Signup).where(Signup.id == signup.id, Signup.confirmed_at.is_(None))
         .values(minutes=minutes, confirmed_at=now, confirmed_by_id=actor.id)
@@ -280,6 +301,8 @@ def adjust(actor: User, user: User, delta: int, reason: str) -> PointsEntry:
     """Station staff correct a balance, always with a reason (audited)."""
     if not actor.is_staff:
         raise errors.Forbidden(gettext("只有社工站可以调整积分。"))
+    if user.is_staff:
+        raise errors.Refused(gettext("只能调整居民的积分。"), field="phone")
     if not (reason or "").strip():
         raise errors.Refused(gettext("请写明调整原因。"), field="reason")
     if delta == 0 or abs(delta) > 100_000:
@@ -337,7 +360,7 @@ def redeem(item: ShopItem, user: User) -> Redemption:
     now = utcnow()
     redemption = Redemption(item_id=item.id, user_id=user.id, code=_unique_code(),
                             points=item.points_price, created_at=now,
-                            expires_at=now + timedelta(days=days))
+                            expires_at=collect_by(now, days))
     db.session.add(redemption)
     db.session.flush()
     try:
@@ -349,6 +372,16 @@ def redeem(item: ShopItem, user: User) -> Redemption:
     return redemption
 
 
+def collect_by(now: datetime, days: int) -> datetime:
+    """The end (UTC) of the street's local day `days` after today: a code never runs out in
+    the middle of a night or an opening hour."""
+    from flask_babel import to_user_timezone
+
+    local_day = to_user_timezone(now).date() + timedelta(days=days)
+    end = to_utc(datetime.combine(local_day + timedelta(days=1), datetime.min.time()))
+    return end.replace(tzinfo=None)
+
+
 def _unique_code() -> str:
     while True:
         code = _code(8)
@@ -356,14 +389,34 @@ def _unique_code() -> str:
             return code
 
 
+def may_hand_over(user: User | None) -> bool:
+    """Station staff, and members of organisations that gave the shop something (their prizes
+    may be collected at their counter)."""
+    if user is None or not user.is_authenticated:
+        return False
+    return user.is_staff or db.session.scalar(
+        select(ShopItem.id).join(OrganisationMember,
+                                 OrganisationMember.organisation_id == ShopItem.organisation_id)
+        .where(OrganisationMember.user_id == user.id).limit(1)) is not None
+
+
+def normalise_code(code: str | None) -> str:
+    return (code or "").strip().upper().replace(" ", "").replace("-", "")
+
+
+def find_code(actor: User, code: str | None) -> Redemption:
+    """The redemption a code names, if this desk may hand it over."""
+    if not may_hand_over(actor):
+        raise errors.Forbidden(gettext("只有社工站或捐赠单位可以核销兑换码。"))
+    redemption = db.session.scalar(select(Redemption).where(Redemption.code == normalise_code(code)))
+    if redemption is None or not _gives_for(actor, redemption.item.organisation_id):
+        raise errors.Refused(gettext("没有这个兑换码，请核对后再输。"), field="code")
+    return redemption
+
+
 def hand_over(actor: User, code: str) -> Redemption:
     """Station staff enter the resident's code and hand the item over, once."""
-    if not actor.is_staff:
-        raise errors.Forbidden(gettext("只有社工站可以核销兑换码。"))
-    code = (code or "").strip().upper().replace(" ", "")
-    redemption = db.session.scalar(select(Redemption).where(Redemption.code == code))
-    if redemption is None:
-        raise errors.Refused(gettext("没有这个兑换码，请核对后再输。"), field="code")
+    redemption = find_code(actor, code)
     done = db.session.execute(
         update(Redemption).where(Redemption.id == redemption.id,
                                  Redemption.state == RedemptionState.PENDING.value,

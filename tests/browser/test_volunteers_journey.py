@@ -80,6 +80,12 @@ def test_sign_up_check_in_hours_redeem_and_hand_over(phone_page, world, commit_d
     redeem_code = db.session.scalar(select(Redemption.code))
     assert page.locator(".redeem-code").inner_text() == redeem_code
     shot(page, "volunteers-redeemed-phone")
+    page.goto("/volunteers/certificate")
+    assert page.get_by_text("共 1.5 小时").is_visible()
+    shot(page, "volunteers-certificate-phone")
+    page.goto("/volunteers/shop")
+    shot(page, "volunteers-shop-phone")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
     desk = phone_page()
     login(desk, staff, PASSWORD)

@@ -114,7 +114,7 @@ def test_a_code_is_handed_over_once_by_staff(world, login):
     codes = post_together([login(world.staff) for _ in range(5)], "/volunteers/handover",
                           {"code": r.code, "confirmed": "1"})
     assert sorted(codes) == [302] + [422] * 4
-    again = desk.post_form("/volunteers/handover", {"code": r.code, "confirmed": "1"})
+    again = desk.post_form("/volunteers/handover", {"code": r.code})  # not asked again
     assert again.status_code == 422 and "已经领取过了" in again.get_data(as_text=True)
     unknown = desk.post_form("/volunteers/handover", {"code": "NOPE2345", "confirmed": "1"})
     assert unknown.status_code == 422 and "没有这个兑换码" in unknown.get_data(as_text=True)
@@ -149,13 +149,22 @@ def test_staff_adjust_with_a_reason_and_never_below_zero(world, login):
     phone = world.resident_a.phone
     no_reason = desk.post_form("/volunteers/adjust", {"phone": phone, "delta": "20", "reason": ""})
     assert no_reason.status_code == 422 and "请写明调整原因" in no_reason.get_data(as_text=True)
-    assert desk.post_form("/volunteers/adjust", {"phone": phone, "delta": "20",
+    asked = desk.post_form("/volunteers/adjust", {"phone": phone, "delta": "20",
+                                                  "reason": "补记 11 月服务"})
+    assert asked.status_code == 200 and world.resident_a.display_name in asked.get_data(as_text=True)
+    assert services.balance(world.resident_a.id) == 0  # asking changes nothing
+    spaced = f"{phone[:3]} {phone[3:7]} {phone[7:]}"  # typed with spaces, as printed on cards
+    assert desk.post_form("/volunteers/adjust", {"phone": spaced, "delta": "20", "confirmed": "1",
                                                  "reason": "补记 11 月服务"}).status_code == 302
-    below = desk.post_form("/volunteers/adjust", {"phone": phone, "delta": "-30", "reason": "误记"})
+    below = desk.post_form("/volunteers/adjust", {"phone": phone, "delta": "-30", "reason": "误记",
+                                                  "confirmed": "1"})
     page = below.get_data(as_text=True)
     assert below.status_code == 422 and "余额会小于零" in page and "误记" in page  # kept as typed
     assert login(world.resident_a).post_form("/volunteers/adjust", {
-        "phone": phone, "delta": "1000", "reason": "给自己加分"}).status_code == 403
+        "phone": phone, "delta": "1000", "reason": "给自己加分", "confirmed": "1"}).status_code == 403
+    own = desk.post_form("/volunteers/adjust", {"phone": world.staff.phone, "delta": "100",
+                                                "reason": "给自己加分", "confirmed": "1"})
+    assert own.status_code == 422 and services.balance(world.staff.id) == 0
     assert services.balance(world.resident_a.id) == 20 == services.ledger_sum(world.resident_a.id)
 
 
@@ -209,4 +218,47 @@ def test_the_street_sets_the_points_rule_and_the_collection_days(world, login):
     assert services.street_rule() == (12, 3)
     give_points(world, world.resident_a, 100)
     r = services.redeem(shop_item(world, price=10), world.resident_a)
-    assert r.expires_at - r.created_at == timedelta(days=3)
+    from flask_babel import to_user_timezone
+
+    last_day = to_user_timezone(r.expires_at - timedelta(seconds=1)).date()
+    assert last_day == to_user_timezone(r.created_at).date() + timedelta(days=3)
+
+
+def test_the_giving_shop_hands_over_its_own_prizes_only(world, login):
+    from deliberation.directory import services as directory
+    from deliberation.directory.models import Organisation, OrganisationKind
+    from tests import factories
+
+    give_points(world, world.resident_a, 300)
+    ours = shop_item(world, price=100)  # given by world.shop, collected at its counter
+    other_org = directory.save(Organisation(), world.admin.id,
+                               {"name": "别家超市", "kind": OrganisationKind.SOCIAL.value})
+    other_owner = factories.user(world.a, name="别家老板")
+    directory.add_org_member(other_org, other_owner.id, world.admin.id)
+    theirs = services.add_item(other_owner, organisation_id=other_org.id, name="食用油一桶",
+                               points_price=100, stock=3, collect_at="别家超市柜台")
+    db.session.commit()
+    mine = services.redeem(ours, world.resident_a)
+    elsewhere = services.redeem(theirs, world.resident_a)
+    db.session.commit()
+    counter = login(world.shop_owner)
+    assert 'href="/volunteers/handover"' in counter.get("/volunteers/shop").get_data(as_text=True)
+    refused = counter.post_form("/volunteers/handover", {"code": elsewhere.code, "confirmed": "1"})
+    assert refused.status_code == 422 and "没有这个兑换码" in refused.get_data(as_text=True)
+    assert counter.post_form("/volunteers/handover", {"code": mine.code,
+                                                      "confirmed": "1"}).status_code == 302
+    db.session.expire_all()
+    states = dict(db.session.execute(select(Redemption.id, Redemption.state)).all())
+    assert states == {mine.id: "handed", elsewhere.id: "pending"}
+    assert login(world.resident_a2).get("/volunteers/handover").status_code == 403
+
+
+def test_a_code_runs_out_at_the_end_of_a_street_day(world):
+    from datetime import datetime
+
+    give_points(world, world.resident_a, 100)
+    frozen.freeze(datetime(2026, 12, 4, 17, 59))  # 01:59 on 12-05 street time
+    r = services.redeem(shop_item(world, price=10), world.resident_a)
+    db.session.commit()
+    # Seven days: the whole of 12-12 street time, i.e. until 16:00 UTC that day.
+    assert r.expires_at == datetime(2026, 12, 12, 16, 0)

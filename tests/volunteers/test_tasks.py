@@ -214,3 +214,48 @@ def test_hours_are_confirmed_after_the_work_is_reported_done(vworld, login):
     assert login(vworld.extra["outsider"]).get(f"/volunteers/tasks/{task.id}").status_code == 200
     assert "确认时长" not in login(vworld.extra["outsider"]).get(
         f"/volunteers/tasks/{task.id}").get_data(as_text=True)
+
+
+def test_an_organiser_never_credits_themselves_and_hours_fit_the_task(vworld, login):
+    from deliberation.core.time import utcnow
+
+    task = open_task(vworld, capacity=3, length_hours=2)
+    worker = vworld.extra["worker"]
+    page = login(worker).get(f"/volunteers/tasks/{task.id}").get_data(as_text=True)
+    assert "我要报名" not in page
+    assert login(worker).post_form(f"/volunteers/tasks/{task.id}/signup", {}).status_code == 403
+    # A place taken before joining the organisation is still not theirs to confirm.
+    own = Signup(task_id=task.id, user_id=worker.id, status="place", queued_at=utcnow())
+    db.session.add(own)
+    services.sign_up(task, vworld.resident_a)
+    db.session.commit()
+    theirs = db.session.scalar(select(Signup).where(Signup.user_id == vworld.resident_a.id))
+    organiser = login(worker)
+    early = organiser.post_form(f"/volunteers/tasks/{task.id}/mark/{theirs.id}", {})
+    assert early.status_code == 302  # refused with a message: the task is a day away
+    db.session.expire_all()
+    assert db.session.get(Signup, theirs.id).checked_in_at is None
+    clock.freeze(task.starts_at + timedelta(minutes=5))
+    assert organiser.post_form(f"/volunteers/tasks/{task.id}/mark/{own.id}", {}).status_code == 403
+    assert organiser.post_form(f"/volunteers/tasks/{task.id}/mark/{theirs.id}", {}).status_code == 302
+    too_long = organiser.post_form(f"/volunteers/tasks/{task.id}/hours/{theirs.id}",
+                                   {"minutes": "1440", "confirmed": "1"}, follow_redirects=True)
+    assert "时长请填 1 到 180 分钟" in too_long.get_data(as_text=True)
+    assert services.balance(vworld.resident_a.id) == 0 == services.balance(worker.id)
+
+
+def test_no_cancelling_once_checked_in(vworld, login):
+    task = open_task(vworld, capacity=2, hours_from_now=5, cutoff_hours=0)
+    services.sign_up(task, vworld.resident_a)
+    db.session.commit()
+    clock.freeze(task.starts_at - timedelta(minutes=30))  # before the start: still cancellable
+    client = login(vworld.resident_a)
+    assert client.post_form(f"/volunteers/tasks/{task.id}/checkin",
+                            {"code": task.checkin_code}).status_code == 302
+    page = client.get(f"/volunteers/tasks/{task.id}").get_data(as_text=True)
+    assert "取消报名" not in page
+    response = client.post_form(f"/volunteers/tasks/{task.id}/cancel", {"confirmed": "1"},
+                                follow_redirects=True)
+    assert response.status_code == 200 and "已经签到，不能再取消报名" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.scalar(select(Signup.status)) == "place"

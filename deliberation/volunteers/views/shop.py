@@ -5,7 +5,7 @@ URL table:
     /volunteers/shop                   GET       volunteers.shop       everyone (redeeming: residents)
     /volunteers/shop/<i>/redeem        POST      volunteers.redeem     residents, confirmed
     /volunteers/shop/new               GET/POST  volunteers.new_item   staff, organisation members
-    /volunteers/handover               GET/POST  volunteers.handover   staff (the code, confirmed)
+    /volunteers/handover               GET/POST  volunteers.handover   staff, givers' members
     /volunteers/adjust                 GET/POST  volunteers.adjust     staff, with a reason
     /volunteers/certificate?year=Y     GET       volunteers.certificate the signed-in person's year (print)
 """
@@ -30,7 +30,7 @@ from ...extensions import db
 from .. import reports, services
 from ..blueprint import bp
 from ..forms import AdjustForm, HandOverForm, ItemForm
-from ..models import PointsEntry, Redemption, ShopItem
+from ..models import PointsEntry, Redemption, RedemptionState, ShopItem
 
 
 def _staff() -> None:
@@ -59,6 +59,7 @@ def certificate():
     services_done = reports.year_of(current_user.id, year)
     street = db.session.scalar(select(Street).order_by(Street.id))
     return render_template("volunteers/certificate.html", year=year, this_year=this_year,
+                           today=to_user_timezone(utcnow()).date().isoformat(),
                            services=services_done, street=street,
                            hours=round(sum(s.minutes for s in services_done) / 60, 1))
 
@@ -69,6 +70,7 @@ def shop():
                      .order_by(ShopItem.points_price, ShopItem.id), request.args.get("page"))
     balance = services.balance(current_user.id) if current_user.is_authenticated else None
     return render_template("volunteers/shop.html", items=items, balance=balance,
+                           may_hand_over=services.may_hand_over(current_user),
                            may_give=_givable() != [] or current_user.is_authenticated
                            and current_user.is_staff)
 
@@ -130,20 +132,24 @@ def new_item():
 @bp.route("/volunteers/handover", methods=["GET", "POST"])
 @login_required
 def handover():
-    _staff()
+    if not services.may_hand_over(current_user):
+        abort(403)
     form = HandOverForm()
     status = 200
     if form.validate_on_submit():
-        code = form.code.data.strip().upper().replace(" ", "")
-        found = db.session.scalar(select(Redemption).where(Redemption.code == code))
-        if found is not None and not is_confirmed():
-            return ask(_("核对后交给居民：确定发放吗？"), button=_("确认发放"),
-                       cancel_url=url_for("volunteers.handover"),
-                       summary=[(_("物品"), found.item.name), (_("居民"), found.user.display_name),
-                                (_("手机"), found.user.masked_phone),
-                                (_("状态"), str(found.state_enum.label))])
         try:
-            r = services.hand_over(current_user, code)
+            found = services.find_code(current_user, form.code.data)
+            if found.state != RedemptionState.PENDING.value or found.expires_at <= utcnow():
+                r = services.hand_over(current_user, found.code)  # refuses, saying why
+            elif not is_confirmed():
+                return ask(_("核对后交给居民：确定发放吗？"), button=_("确认发放"),
+                           cancel_url=url_for("volunteers.handover"),
+                           summary=[(_("物品"), found.item.name),
+                                    (_("居民"), found.user.display_name),
+                                    (_("手机"), found.user.masked_phone),
+                                    (_("状态"), str(found.state_enum.label))])
+            else:
+                r = services.hand_over(current_user, found.code)
         except errors.Refused as exc:
             form.code.errors = [str(exc)]
             status = 422
@@ -152,8 +158,10 @@ def handover():
             return redirect(url_for("volunteers.handover"))
     elif request.method == "POST":
         status = 422
-    recent = db.session.scalars(select(Redemption).where(Redemption.state == "handed")
-                                .order_by(Redemption.handed_at.desc()).limit(10)).all()
+    query = select(Redemption).where(Redemption.state == RedemptionState.HANDED.value)
+    if not current_user.is_staff:
+        query = query.where(Redemption.handed_by_id == current_user.id)
+    recent = db.session.scalars(query.order_by(Redemption.handed_at.desc()).limit(10)).all()
     return render_template("volunteers/handover.html", form=form, recent=recent), status
 
 
@@ -164,10 +172,17 @@ def adjust():
     form = AdjustForm()
     status = 200
     if form.validate_on_submit():
-        user = db.session.scalar(select(User).where(User.phone == form.phone.data.strip()))
-        if user is None:
+        phone = "".join(ch for ch in form.phone.data if ch.isdigit())
+        user = db.session.scalar(select(User).where(User.phone == phone))
+        if user is None or user.is_staff:
             form.phone.errors = [_("没有用这个手机号注册的居民。")]
             status = 422
+        elif not is_confirmed():
+            return ask(_("确定为这位居民调整积分吗？"), button=_("确认调整"),
+                       cancel_url=url_for("volunteers.adjust"),
+                       summary=[(_("居民"), user.display_name), (_("手机"), user.masked_phone),
+                                (_("现有积分"), str(services.balance(user.id))),
+                                (_("调整"), f"{form.delta.data:+d}"), (_("原因"), form.reason.data)])
         else:
             try:
                 services.adjust(current_user, user, form.delta.data, form.reason.data)

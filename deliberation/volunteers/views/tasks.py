@@ -12,6 +12,8 @@ URL table:
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import to_utc
@@ -48,6 +50,7 @@ def _page(task: VolunteerTask, status: int = 200, code_form: CodeForm | None = N
         code_form=code_form or CodeForm(), now=utcnow(),
         can_sign_up=task.can_sign_up(current_user, utcnow()),
         suggested={s.id: services.suggested_minutes(task, s) for s in task.signups},
+        max_minutes=services.max_minutes(task), hour=timedelta(hours=1),
         points_for=services.points_for), status
 
 
@@ -109,7 +112,7 @@ def cancel(task_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     if not is_confirmed():
-        return ask(_("确定取消报名吗？名额会让给候补的居民。"), button=_("取消报名"),
+        return ask(_("确定取消报名吗？名额会让给候补的居民。"), button=_("是，取消报名"),
                    cancel_url=url_for("volunteers.task", task_id=task.id))
     try:
         services.cancel(task, current_user)
