@@ -31,14 +31,22 @@ def configure_engine(engine: Engine) -> None:
     if engine.dialect.name != "sqlite":
         return
 
+    # WAL is a property of the database file: set once, by the engine's first connection.
+    # Setting it again on every new connection reads the file's header outside any lock, and a
+    # connection opened while others write and checkpoint could fail with a short read
+    # (SQLITE_IOERR_SHORT_READ, "disk I/O error": seen with 20 parallel requests).
+    wal = {"set": False}
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:
         # Hand transaction control to SQLAlchemy's "begin" event below.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=15000")  # first: what follows may wait for a lock
+        if not wal["set"]:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            wal["set"] = True
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=15000")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 

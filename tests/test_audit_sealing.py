@@ -259,4 +259,7 @@ def test_the_after_commit_seal_never_holds_two_connections(app):
     for t in threads:
         t.join(120)
     assert not errors, errors
+    # PostgreSQL: a committer that finds another sealing leaves its entry to that one or the
+    # next seal (try-lock), so one last seal stands in for the next commit or tick.
+    audit.seal(wait=True)
     assert audit.unsealed().count == 0 and audit.verify().ok

@@ -239,7 +239,7 @@ ACCESS: dict[str, tuple] = {
     "/open/volunteers.json": (lambda w, o: "/open/volunteers.json", PUBLIC),
     "/volunteers/shop": (lambda w, o: "/volunteers/shop", PUBLIC),
     "/volunteers/shop/new": (lambda w, o: "/volunteers/shop/new", GIVERS_OR_STAFF),
-    "/volunteers/handover": (lambda w, o: "/volunteers/handover", STAFF),
+    "/volunteers/handover": (lambda w, o: "/volunteers/handover", GIVERS_OR_STAFF),  # givers of a prize
     "/volunteers/adjust": (lambda w, o: "/volunteers/adjust", STAFF),
 }
 
