@@ -112,6 +112,11 @@ def _clean(app):
         db.session.rollback()
         db.session.remove()
         _empty_tables()
+        if db.engine.dialect.name == "sqlite":
+            # Fresh connections for the next test: some tests let other processes (ticks, a
+            # dev server) write this file, and connections opened later beside the old ones
+            # failed with SQLITE_IOERR_SHORT_READ under 20 parallel requests.
+            db.engine.dispose()
         limiter.reset()
         ctx.pop()
 
