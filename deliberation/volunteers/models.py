@@ -62,12 +62,21 @@ class VolunteerTask(db.Model):
     )
 
     @property
+    def places(self) -> list[Signup]:
+        """Who has a place, in signing-up order."""
+        return [s for s in self.signups if s.has_place]
+
+    @property
+    def waiting_list(self) -> list[Signup]:
+        return [s for s in self.signups if s.status == SignupStatus.WAITING.value]
+
+    @property
     def places_taken(self) -> int:
-        return sum(1 for s in self.signups if s.status == SignupStatus.PLACE.value)
+        return len(self.places)
 
     @property
     def waiting(self) -> int:
-        return sum(1 for s in self.signups if s.status == SignupStatus.WAITING.value)
+        return len(self.waiting_list)
 
     @property
     def confirmed_minutes(self) -> int:
@@ -135,6 +144,14 @@ class Signup(db.Model):
     @property
     def status_enum(self) -> SignupStatus:
         return SignupStatus(self.status)
+
+    @property
+    def has_place(self) -> bool:
+        return self.status == SignupStatus.PLACE.value
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == SignupStatus.CANCELLED.value
 
     @property
     def hours(self) -> float:
@@ -240,3 +257,8 @@ class Redemption(db.Model):
     @property
     def state_enum(self) -> RedemptionState:
         return RedemptionState(self.state)
+
+    @property
+    def is_pending(self) -> bool:
+        """Not collected yet and not expired by the tick."""
+        return self.state == RedemptionState.PENDING.value

@@ -31,7 +31,8 @@ class Month:
         return round(self.minutes / 60, 1)
 
 
-def _confirmed(start: datetime | None, end: datetime | None, community_id: int | None):
+def _confirmed(start: datetime | None, end: datetime | None, community_id: int | None,
+               user_id: int | None = None):
     query = (select(Signup.user_id, Signup.minutes, Signup.confirmed_at, VolunteerTask.title,
                     VolunteerTask.starts_at, Matter.id, Matter.title, Matter.community_id)
              .join(VolunteerTask, Signup.task_id == VolunteerTask.id)
@@ -43,6 +44,8 @@ def _confirmed(start: datetime | None, end: datetime | None, community_id: int |
         query = query.where(Signup.confirmed_at < end)
     if community_id is not None:
         query = query.where(Matter.community_id == community_id)
+    if user_id is not None:
+        query = query.where(Signup.user_id == user_id)
     return db.session.execute(query).all()
 
 
@@ -72,8 +75,8 @@ class Service:
 
 def year_of(user_id: int, year: int) -> list[Service]:
     """What one person served in a (local) calendar year: the certificate's lines."""
-    rows = [r for r in _confirmed(None, None, None) if r.user_id == user_id
-            and to_user_timezone(r.confirmed_at).year == year]
+    rows = [r for r in _confirmed(None, None, None, user_id)
+            if to_user_timezone(r.confirmed_at).year == year]
     return [Service(r.starts_at, r.title, r.id, r.title_1, r.minutes) for r in rows]
 
 

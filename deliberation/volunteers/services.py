@@ -126,15 +126,14 @@ def sign_up(task: VolunteerTask, user: User) -> Signup:
         raise errors.Forbidden(gettext("这个任务现在不能报名。"))
     status = (SignupStatus.PLACE if _places_taken(task.id) < task.capacity
               else SignupStatus.WAITING).value
-    if not insert_once(Signup, task_id=task.id, user_id=user.id, status=status, queued_at=now):
-        signup = db.session.scalar(select(Signup).where(Signup.task_id == task.id,
-                                                        Signup.user_id == user.id))
-        if signup.status != SignupStatus.CANCELLED.value:
-            return signup  # already on it
-        signup.status, signup.queued_at = status, now  # back after cancelling: at the end
+    inserted = insert_once(Signup, task_id=task.id, user_id=user.id, status=status, queued_at=now)
     signup = db.session.scalar(select(Signup).where(Signup.task_id == task.id,
                                                     Signup.user_id == user.id)
                                .execution_options(populate_existing=True))
+    if not inserted:
+        if not signup.is_cancelled:
+            return signup  # already on it
+        signup.status, signup.queued_at = status, now  # back after cancelling: at the end
     audit.record(actor_id=user.id, subject_type="volunteer_task", subject_id=task.id,
                  action="volunteer_signup", to_state=status, public=False)
     return signup
@@ -146,13 +145,13 @@ def cancel(task: VolunteerTask, user: User) -> Signup | None:
     task = _locked_task(task.id)
     signup = db.session.scalar(select(Signup).where(Signup.task_id == task.id,
                                                     Signup.user_id == user.id))
-    if signup is None or signup.status == SignupStatus.CANCELLED.value:
+    if signup is None or signup.is_cancelled:
         raise errors.Refused(gettext("您没有报名这个任务。"))
     if signup.checked_in_at is not None:
         raise errors.Refused(gettext("您已经签到，不能再取消报名。"))
     if not task.is_open_for_signup(now):
         raise errors.Refused(gettext("已过取消截止时间，如不能参加请联系组织者。"))
-    had_place = signup.status == SignupStatus.PLACE.value
+    had_place = signup.has_place
     signup.status = SignupStatus.CANCELLED.value
     audit.record(actor_id=user.id, subject_type="volunteer_task", subject_id=task.id,
                  action="volunteer_cancel", public=False)
@@ -175,7 +174,7 @@ def check_in(task: VolunteerTask, user: User, code: str) -> Signup:
     """The volunteer types the code shown on the organiser's phone; the second time, it is the
     check-out."""
     signup = task.signup_of(user)
-    if signup is None or signup.status != SignupStatus.PLACE.value:
+    if signup is None or not signup.has_place:
         raise errors.Forbidden(gettext("您没有这个任务的正式名额。"))
     if (code or "").strip().upper() != task.checkin_code:
         raise errors.Refused(gettext("签到码不对，请看组织者手机上的码再输一次。"), field="code")
@@ -209,7 +208,7 @@ def mark_by_hand(task: VolunteerTask, actor: User, signup: Signup) -> Signup:
 
 
 def _organised_signup(task: VolunteerTask, actor: User, signup: Signup) -> None:
-    if signup.task_id != task.id or signup.status != SignupStatus.PLACE.value:
+    if signup.task_id != task.id or not signup.has_place:
         raise errors.Refused(gettext("这位不在正式名单上。"))
     if signup.user_id == actor.id:
         # Hours earn points: nobody checks in or confirms their own.
