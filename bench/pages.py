@@ -306,6 +306,7 @@ class Page:
     path: str
     headers: dict[str, str]
     status: int
+    cold: bool = False  # served by the app with PAGE_CACHE=0: what every page costs after a write
     rates: list[float] = field(default_factory=list)
     client_cpu: list[float] = field(default_factory=list)  # load generator's CPU / wall time
     latencies: list[float] = field(default_factory=list)  # seconds, sorted
@@ -602,14 +603,16 @@ def profile_all(pages: list[Page], n: int) -> None:
     from deliberation import create_app
     from deliberation.extensions import db
 
-    app = create_app()
+    app, cold = create_app(), create_app({"PAGE_CACHE": False})
     print(f"\nin-process (the WSGI app called directly), {n} requests a page; ms = share of the profile "
           "x the plain median")
     print_profile(profile(bare_app, pages[0].label, "/", {}, n))
     for page in pages[1:]:
-        print_profile(profile(app, page.label, page.path, page.headers, n))
-    with app.app_context():
-        db.engine.dispose()
+        print_profile(profile(cold if page.cold else app, page.label.strip(), page.path,
+                              page.headers, n))
+    for each in (app, cold):
+        with each.app_context():
+            db.engine.dispose()
 
 
 # --- main ----------------------------------------------------------------------------------------
@@ -658,20 +661,28 @@ def main() -> int:
                                         f"127.0.0.1:{bare_port}", "--log-level", "warning",
                                         "--pythonpath", str(ROOT / "bench"), "pages:bare_app"], env)
             wait_for(bare_port, bare)
-            with gunicorn(env, workers=2, threads=1) as port:
+            # The same app with nothing kept between writes (PAGE_CACHE=0), beside it in the
+            # same run: what a page costs on the first request after a write.
+            with gunicorn(env, workers=2, threads=1) as port, \
+                    gunicorn(dict(env, PAGE_CACHE="0"), workers=2, threads=1) as cold:
                 member = {"Cookie": f"session={shape.member_cookie}", "HX-Request": "true"}
                 live = f"/meetings/{shape.meeting_id}/live/phone"
                 version = live_version(port, f"{live}?since=0", member)
+                matter = f"/matters/{shape.matter_id}"
                 pages = [
                     Page("bare Flask + Jinja (ceiling)", bare_port, "/", {}, 200),
                     Page("home /", port, "/", {}, 200),
                     Page("needs list /matters/", port, "/matters/", {}, 200),
-                    Page(f"matter page /matters/{shape.matter_id}", port,
-                         f"/matters/{shape.matter_id}", {}, 200),
+                    Page(f"matter page {matter}", port, matter, {}, 200),
                     Page("live poll, changed (200)", port, f"{live}?since=0", member, 200),
                     Page("live poll, unchanged (204)", port, f"{live}?since={version}", member, 204),
                     Page("my matters /matters/mine", port, "/matters/mine",
                          {"Cookie": f"session={shape.resident_cookie}"}, 200),
+                    Page("  home /, nothing kept", cold, "/", {}, 200, cold=True),
+                    Page("  needs list, nothing kept", cold, "/matters/", {}, 200, cold=True),
+                    Page("  matter page, nothing kept", cold, matter, {}, 200, cold=True),
+                    Page("  unchanged poll, nothing kept", cold, f"{live}?since={version}", member,
+                         204, cold=True),
                 ]
                 measure(pages, args)
         finally:

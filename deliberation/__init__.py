@@ -82,8 +82,9 @@ def _init_extensions(app: Flask) -> None:
 
     login_manager.user_loader(load_user)
 
-    from .core import errors, headers, inputs, ops, photos, static, storage, templating
+    from .core import errors, headers, inputs, ops, page_cache, photos, static, storage, templating
 
+    page_cache.init_app(app)
     storage.init_app(app)
     ops.init_app(app)
     inputs.init_app(app)
@@ -160,10 +161,15 @@ def _select_locale() -> str:
 def _init_request_cycle(app: Flask) -> None:
     """Services flush; the request commits once when it succeeds and rolls back otherwise."""
 
+    from .core import page_cache
     from .core.errors import refused
+
+    page_cache.keep_pages(app)  # runs after the commit below (after-request hooks run in reverse)
 
     @app.after_request
     def _commit(response):
+        if not db.session.registry.has():
+            return response  # answered without the database (a kept page, an unchanged poll)
         if response.status_code < 400 and not refused():
             db.session.commit()
         else:

@@ -44,6 +44,11 @@ DEFAULTS: dict[str, object] = {
     "COMPRESS_MIN_SIZE": 500,
     "HTMX_FILE": "vendor/htmx-4.0.1.min.js",
     "PAGE_SIZE": 20,
+    # Pages for visitors without an account and unchanged live polls answered from memory until
+    # the next write (core/page_cache.py); at most PAGE_CACHE_SECONDS old when only time changes.
+    "PAGE_CACHE": True,
+    "PAGE_CACHE_SECONDS": 5,
+    "PAGE_CACHE_BYTES": 16 * 1024 * 1024,
 }
 
 # Delivery of notifications (README: Notifications); MAIL_PORT, MAIL_USE_TLS/SSL are strings.
@@ -72,6 +77,8 @@ def load(app, test_config: dict | None) -> None:
     for key in INT_ENV_KEYS:
         if os.environ.get(key):
             app.config[key] = _integer(key, os.environ[key])
+    if os.environ.get("PAGE_CACHE"):  # 0: keep no page between writes (core/page_cache.py)
+        app.config["PAGE_CACHE"] = os.environ["PAGE_CACHE"] != "0"
     if os.environ.get("TRUSTED_HOSTS"):
         app.config["TRUSTED_HOSTS"] = [h.strip() for h in os.environ["TRUSTED_HOSTS"].split(",")
                                        if h.strip()]

@@ -287,3 +287,29 @@ def test_minutes_notes_and_confirmation(world, login, meeting_of):
     assert m.chair_confirmed_at and m.recorder_confirmed_at
     page = member.get(f"/meetings/{meeting.id}/minutes").get_data(as_text=True)
     assert "会上大家都同意尽快修灯。" in page and "缺席" in page and "林秘书" in page
+
+
+def test_an_unchanged_poll_is_answered_before_the_user_is_loaded_until_the_next_write(
+        world, login, run_item):
+    from tests.querycount import count_queries
+
+    run = run_item()
+    run.open_vote()
+    meeting_id = run.meeting.id
+    hx = {"HX-Request": "true"}
+    member = login(world.member_a)
+    first = member.get(f"/meetings/{meeting_id}/live/phone", headers=hx)
+    since = re.search(r"since=([^\"&]+)", first.get_data(as_text=True)).group(1)
+    url = f"/meetings/{meeting_id}/live/phone?since={since}"
+    assert member.get(url, headers=hx).status_code == 204  # the full path: checks and remembers
+    with count_queries() as q:
+        same = member.get(url, headers=hx)
+    assert same.status_code == 204 and q.count == 0, q.statements
+    # Another person with the same `since` takes the full path: a resident is refused.
+    assert login(world.resident_a).get(url, headers=hx).status_code == 403
+    # Without htmx the page itself is rendered, never a bare 204.
+    assert member.get(url).status_code == 200
+    # A vote (a write) ends it: the next poll shows the tally.
+    run.vote(world.recorder_a, "yes")
+    changed = member.get(url, headers=hx)
+    assert changed.status_code == 200

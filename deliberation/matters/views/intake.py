@@ -34,6 +34,7 @@ from ...accounts.forms import ConfirmForm
 from ...accounts.models import User
 from ...core.htmx import render
 from ...core.inputs import int_arg
+from ...core.page_cache import shared_page
 from ...directory.models import Category, Community
 from ...extensions import db
 from ...notifications import preferences as notification_preferences
@@ -45,6 +46,7 @@ from ..pages import detail_context, get_matter, visible_matter
 
 
 @bp.get("/")
+@shared_page
 def needs():
     try:
         nq = search.parse(request.args)
@@ -159,6 +161,7 @@ def mine():
 
 
 @bp.get("/<int:matter_id>")
+@shared_page
 def detail(matter_id: int):
     matter = visible_matter(matter_id)
     if workflow.due_for_tick(matter):

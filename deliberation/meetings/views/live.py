@@ -36,6 +36,7 @@ from ...core import errors
 from ...core.confirmation import ask, is_confirmed
 from ...core.htmx import is_htmx
 from ...core.inputs import int_arg
+from ...core.page_cache import answers_early, recall, remember
 from ...extensions import db
 from .. import debate as debating
 from .. import rules, services, voting
@@ -199,14 +200,36 @@ def live(meeting_id: int, view: str):
         abort(403)
     if view == "phone" and not services.is_expected(meeting, current_user):
         abort(403)
-    if is_htmx() and request.args.get("since") == fingerprint(meeting):
-        return "", 204  # nothing changed: htmx 4 leaves the page as it is
+    if is_htmx() and "since" in request.args:
+        current = fingerprint(meeting)
+        # Permission checked above: until the next write this person may get the same answer
+        # without the user being loaded (`_unchanged_since_last_write`).
+        remember("live", (session.get("_user_id"), meeting_id, view), current)
+        if request.args["since"] == current:
+            return "", 204  # nothing changed: htmx 4 leaves the page as it is
     ctx = phone_context(meeting) if view == "phone" else live_context(meeting)
     ctx["confirm_form"] = ConfirmForm()
     if view == "chair":
         ctx.update(_chair_extras(meeting))
     response = render_template(VIEWS[view], **ctx)
     return response, 200, {"Vary": "HX-Request"}
+
+
+def _unchanged_since_last_write():
+    """The 204 of an unchanged poll, before the user is loaded: only when this same signed-in
+    person's full request, since the last write anywhere, passed the permission check above and
+    found the same fingerprint (core/page_cache.py). Anything else takes the full path."""
+    since = request.args.get("since")
+    user_id = session.get("_user_id")
+    if since is None or user_id is None or not is_htmx():
+        return None
+    args = request.view_args or {}
+    if recall("live", (user_id, args.get("meeting_id"), args.get("view"))) == since:
+        return "", 204
+    return None
+
+
+answers_early("meetings.live", _unchanged_since_last_write)
 
 
 # --- one item ---------------------------------------------------------------------------------------

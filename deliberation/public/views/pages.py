@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import to_user_timezone
 from sqlalchemy import select
 
+from ...core.page_cache import shared_page
 from ...core.time import utcnow
 from ...directory.models import Community, Street
 from ...extensions import db
@@ -44,11 +45,13 @@ def _community(community_id: int) -> Community:
 
 
 @bp.get("/")
+@shared_page
 def home():
     return _board(None)
 
 
 @bp.get("/c/<int:community_id>")
+@shared_page
 def community(community_id: int):
     return _board(_community(community_id))
 
