@@ -242,12 +242,13 @@ class Store:
         self.size = 0
         self.lock = threading.Lock()
 
-    def get(self, key: tuple) -> Any:
+    def value(self, key: tuple) -> Any:
         with self.lock:
-            value = self.entries.get(key)
-            if value is not None:
-                self.entries.move_to_end(key)
-            return value
+            found = self.entries.get(key)
+            if found is None:
+                return None
+            self.entries.move_to_end(key)
+            return found[0]
 
     def put(self, key: tuple, value: Any, size: int) -> None:
         if size > self.max_bytes // 4:
@@ -262,9 +263,6 @@ class Store:
                 _, (_, dropped) = self.entries.popitem(last=False)
                 self.size -= dropped
 
-    def value(self, key: tuple) -> Any:
-        found = self.get(key)
-        return None if found is None else found[0]
 
 
 class PageCache:

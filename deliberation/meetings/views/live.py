@@ -204,7 +204,7 @@ def live(meeting_id: int, view: str):
         current = fingerprint(meeting)
         # Permission checked above: until the next write this person may get the same answer
         # without the user being loaded (`_unchanged_since_last_write`).
-        remember("live", (session.get("_user_id"), meeting_id, view), current)
+        remember("live", _poll_key(meeting_id, view), current)
         if request.args["since"] == current:
             return "", 204  # nothing changed: htmx 4 leaves the page as it is
     ctx = phone_context(meeting) if view == "phone" else live_context(meeting)
@@ -220,13 +220,17 @@ def _unchanged_since_last_write():
     person's full request, since the last write anywhere, passed the permission check above and
     found the same fingerprint (core/page_cache.py). Anything else takes the full path."""
     since = request.args.get("since")
-    user_id = session.get("_user_id")
-    if since is None or user_id is None or not is_htmx():
+    if since is None or session.get("_user_id") is None or not is_htmx():
         return None
     args = request.view_args or {}
-    if recall("live", (user_id, args.get("meeting_id"), args.get("view"))) == since:
+    if recall("live", _poll_key(args.get("meeting_id"), args.get("view"))) == since:
         return "", 204
     return None
+
+
+def _poll_key(meeting_id: int | None, view: str | None) -> tuple:
+    """Whose answer: the signed-in person (as the session names them), the meeting, the view."""
+    return session.get("_user_id"), meeting_id, view
 
 
 answers_early("meetings.live", _unchanged_since_last_write)
