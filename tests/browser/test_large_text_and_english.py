@@ -31,7 +31,7 @@ def demo_pages(app, commit_db):
     meeting = db.session.scalar(select(Meeting).order_by(Meeting.id).limit(1))
     commit_db()
     return {
-        "home": "/", "needs": "/needs", "matter": f"/matters/{progress.id}",
+        "home": "/", "needs": "/matters/", "matter": f"/matters/{progress.id}",
         "matter-evaluation": f"/matters/{evaluation.id}", "new": "/matters/new",
         "progress": "/progress", "resources": "/resources", "stats": "/stats",
         "meeting": f"/meetings/{meeting.id}", "notifications": "/notifications/",
@@ -40,7 +40,8 @@ def demo_pages(app, commit_db):
 
 def _walk(page, pages: dict[str, str], tag: str) -> None:
     for name, url in pages.items():
-        page.goto(url)
+        response = page.goto(url)
+        assert response is not None and response.status == 200, (tag, url, response and response.status)
         shot(page, f"h6-{tag}-{name}")
         assert page.evaluate(NO_SIDEWAYS), (tag, url, page.evaluate(WIDEST))
 
